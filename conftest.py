@@ -1,0 +1,58 @@
+"""Personas shared by every test: two institutions, each role at institution A, a clinician at B."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crbn_portal.roles import Role
+from patients.tests.factories import InstitutionFactory, MembershipFactory, UserFactory
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness costs seconds per persona; tests do not need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """Two institutions in different regions and one user per persona."""
+
+    inst_a: object
+    inst_b: object
+    users: dict[str, object]
+
+
+@pytest.fixture
+def world(db) -> World:
+    inst_a = InstitutionFactory(name="Northbridge Hospital", code="NBH", country="GB", region="Europe")
+    inst_b = InstitutionFactory(name="Lakeshore Cancer Center", code="LCC", country="US", region="North America")
+    users = {}
+    for role in Role:
+        users[f"{role}_a"] = MembershipFactory(user__username=f"{role}_a", institution=inst_a, role=role).user
+    users["clinician_b"] = MembershipFactory(user__username="clinician_b", institution=inst_b, role=Role.CLINICIAN).user
+    users["superuser"] = UserFactory(username="root", is_superuser=True, is_staff=True)
+    return World(inst_a=inst_a, inst_b=inst_b, users=users)
+
+
+def service_required(name: str, url: str) -> str:
+    """Return the service's URL, or skip (fail under REQUIRE_SERVICES=1) when it is not configured."""
+    if url:
+        return url
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{name} is required (REQUIRE_SERVICES=1) but not configured")
+    pytest.skip(f"{name} not configured: set its URL to run this test")
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The shared corpus of real files; skipped when absent unless REQUIRE_CORPUS=1."""
+    if CORPUS_DIR.is_dir():
+        return CORPUS_DIR
+    if os.environ.get("REQUIRE_CORPUS") == "1":
+        pytest.fail(f"corpus folder {CORPUS_DIR} is required (REQUIRE_CORPUS=1) but absent")
+    pytest.skip(f"corpus folder {CORPUS_DIR} absent")

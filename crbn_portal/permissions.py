@@ -1,0 +1,39 @@
+"""The permission chokepoint: every patient-derived row is fetched through ``visible_to(user)``.
+
+An object the user may not see does not exist for them: views answer 404, never a 403 that admits it.
+"""
+
+from typing import Any, TypeVar
+
+from django.db import models
+from django.shortcuts import get_object_or_404
+
+from .roles import PATIENT_DATA_ROLES
+
+M = TypeVar("M", bound=models.Model)
+
+
+def institutions_with_patient_access(user: Any) -> models.QuerySet:
+    """Ids of the institutions whose patient data this user may read (a subquery, not a list)."""
+    return user.memberships.filter(role__in=PATIENT_DATA_ROLES).values("institution")
+
+
+class InstitutionScopedQuerySet(models.QuerySet):
+    """A queryset that knows the lookup from its model to the owning institution.
+
+    Subclasses set ``institution_path`` (e.g. ``"patient__institution"``).
+    """
+
+    institution_path = "institution"
+
+    def visible_to(self, user: Any) -> "InstitutionScopedQuerySet":
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(**{f"{self.institution_path}__in": institutions_with_patient_access(user)})
+
+
+def get_visible_or_404(model: type[M], user: Any, **lookup: Any) -> M:
+    """Fetch one object through the chokepoint; 404 whether it is missing or merely not the user's."""
+    return get_object_or_404(model.objects.visible_to(user), **lookup)  # type: ignore[attr-defined]

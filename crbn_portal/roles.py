@@ -1,0 +1,64 @@
+"""Roles a user holds in an institution, and what each role may see.
+
+Roles are stored on memberships (patients.Membership) and mirrored into Django groups of the same name,
+so model permissions (add / change / view) come from the group and data scope from the membership.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    LAB_SCIENTIST = "lab_scientist", "Lab scientist"
+    CLINICIAN = "clinician", "Clinician"
+    COORDINATOR = "coordinator", "Tumour-board coordinator"
+    CURATOR = "curator", "Curator"
+    RESEARCHER = "researcher", "Researcher"
+    ADMIN = "admin", "Institution admin"
+
+
+# Researchers read the de-identified registry only; every other role works on its institution's patients.
+PATIENT_DATA_ROLES = frozenset(Role) - {Role.RESEARCHER}
+
+# Model permissions each role's group holds, as "app_label.codename". Later apps add their own entries.
+_CLINICAL_READ = ["patients.view_patient", "patients.view_treatmentline", "patients.view_sample", "patients.view_drug"]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.LAB_SCIENTIST: [*_CLINICAL_READ, "patients.add_sample", "patients.change_sample"],
+    Role.CLINICIAN: [*_CLINICAL_READ, "patients.add_treatmentline", "patients.change_treatmentline"],
+    Role.COORDINATOR: _CLINICAL_READ,
+    Role.CURATOR: _CLINICAL_READ,
+    Role.RESEARCHER: [],
+    Role.ADMIN: [
+        *_CLINICAL_READ,
+        "patients.view_institution",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.add_treatmentline",
+        "patients.change_treatmentline",
+        "patients.add_sample",
+        "patients.change_sample",
+        "patients.view_membership",
+        "crbn_portal.view_auditevent",
+    ],
+}
+
+
+def sync_role_groups(*, using: str = "default", **kwargs: object) -> None:
+    """Create one group per role holding exactly its permissions (run after every migrate)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate runs app by app; make sure every app's permissions exist before assigning them.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=str(role))
+        wanted = [name.split(".", 1) for name in names]
+        query = models.Q(pk__in=[])
+        for app_label, codename in wanted:
+            query |= models.Q(content_type__app_label=app_label, codename=codename)
+        permissions = list(Permission.objects.using(using).filter(query).select_related("content_type"))
+        missing = set(names) - {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+        if missing:
+            raise LookupError(f"Role {role} names unknown permissions: {sorted(missing)}")
+        group.permissions.set(permissions)

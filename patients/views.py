@@ -1,0 +1,28 @@
+"""Patient pages. Views adapt: fetch through the chokepoint, record the audit event, render."""
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from crbn_portal.audit import audit_record
+from crbn_portal.models import AuditEvent
+
+from . import selectors
+
+
+@login_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    page = selectors.patient_page(user=request.user, params=request.GET)
+    audit_record(request=request, action=AuditEvent.Action.LIST, detail={"query": request.GET.urlencode()[:200]})
+    return render(request, "patients/patient_list.html", page)
+
+
+@login_required
+def patient_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, uuid=uuid)
+    audit_record(request=request, action=AuditEvent.Action.VIEW, obj=patient)
+    return render(
+        request, "patients/patient_detail.html", selectors.patient_detail_context(patient=patient, user=request.user)
+    )
