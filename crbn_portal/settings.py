@@ -15,12 +15,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 VAR_DIR = Path(env.str("CRBN_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}.")
+if not PRODUCTION:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # local database, secret key and broker live here
 
 
 def _local_secret_key() -> str:
@@ -45,6 +46,8 @@ if PRODUCTION:
         raise ImproperlyConfigured("Production mode needs ALLOWED_HOSTS in the environment.")
     if DEBUG:
         raise ImproperlyConfigured("Production mode refuses DEBUG=on: it would show tracebacks to users.")
+    if "DATABASE_URL" not in env:
+        raise ImproperlyConfigured("Production mode needs DATABASE_URL: the embedded SQLite file is for development.")
 elif not SECRET_KEY:
     SECRET_KEY = _local_secret_key()
 
@@ -137,14 +140,19 @@ CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_FILESYSTEM_DIR / 'results'}"
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("queue", "processed", "results"):
+    for folder in ("queue", "processed", "results", "control"):
         (CELERY_FILESYSTEM_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),  # broadcast messages; default is the cwd
     }
+else:
+    # With late acks a task taken by a worker that dies is redelivered once this timeout passes; keep it above
+    # the hard time limit so a long task is never handed to a second worker while the first still runs it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

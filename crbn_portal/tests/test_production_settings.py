@@ -15,6 +15,7 @@ SAFE = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "portal.example.org",
     "DEBUG": "0",
+    "DATABASE_URL": "sqlite:////tmp/crbn-production-check.sqlite3",
 }
 
 
@@ -31,6 +32,7 @@ def start_django(overrides: dict[str, str | None], *args: str) -> subprocess.Com
         ({"SECRET_KEY": None}, "needs SECRET_KEY"),
         ({"ALLOWED_HOSTS": None}, "needs ALLOWED_HOSTS"),
         ({"DEBUG": "1"}, "refuses DEBUG=on"),
+        ({"DATABASE_URL": None}, "needs DATABASE_URL"),
     ],
 )
 def test_production_mode_refuses_to_start_on_unsafe_settings(overrides, reason):
