@@ -7,15 +7,8 @@ from django.db import models
 from django.http import HttpRequest
 
 from crbn_portal.admin import PROVENANCE_FIELDS, ScopedAdmin
-from crbn_portal.permissions import institutions_with_patient_access
 
 from .models import Drug, Institution, Membership, Patient, Sample, TreatmentLine
-
-
-def _own_institutions(request: HttpRequest) -> models.QuerySet:
-    if request.user.is_superuser:
-        return Institution.objects.all()
-    return Institution.objects.filter(pk__in=institutions_with_patient_access(request.user))
 
 
 class InstitutionChoicesMixin:
@@ -23,7 +16,7 @@ class InstitutionChoicesMixin:
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "institution":
-            kwargs["queryset"] = _own_institutions(request)
+            kwargs["queryset"] = Institution.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
@@ -35,7 +28,7 @@ class InstitutionAdmin(admin.ModelAdmin):
     readonly_fields = PROVENANCE_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
-        return super().get_queryset(request) & _own_institutions(request)
+        return super().get_queryset(request) & Institution.objects.visible_to(request.user)
 
 
 @admin.register(Membership)
@@ -46,7 +39,7 @@ class MembershipAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
     readonly_fields = PROVENANCE_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
-        return super().get_queryset(request).filter(institution__in=_own_institutions(request))
+        return super().get_queryset(request).filter(institution__in=Institution.objects.visible_to(request.user))
 
 
 @admin.register(Drug)

@@ -14,11 +14,21 @@ from django.db import models
 from django.db.models import F, Q
 
 from crbn_portal.models import TrackedModel
-from crbn_portal.permissions import InstitutionScopedQuerySet
-from crbn_portal.roles import Role
+from crbn_portal.permissions import InstitutionScopedQuerySet, institutions_with_patient_access
+from crbn_portal.roles import PATIENT_DATA_ROLES, Role
 
 from . import refractoriness
 from .drugs import CRBN_DEPENDENT_CLASSES, DRUG_CLASSES
+
+
+class InstitutionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "InstitutionQuerySet":  # type: ignore[no-untyped-def]
+        """Institutions whose patients the user may read: the same scope as the patient chokepoint."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=institutions_with_patient_access(user))
 
 
 class Institution(TrackedModel):
@@ -28,6 +38,8 @@ class Institution(TrackedModel):
     code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. NBH.")
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code.")
     region = models.CharField(max_length=100, help_text="Geographic region, used by the registry.")
+
+    objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -142,7 +154,8 @@ class Patient(TrackedModel):
 
     @cached_property
     def line_facts(self) -> list[refractoriness.LineFacts]:
-        return [line.facts for line in self.treatment_lines.prefetch_related("drugs")]
+        # .all() so that a caller's prefetch_related("treatment_lines__drugs") is used, not bypassed.
+        return [line.facts for line in self.treatment_lines.all()]
 
     @property
     def refractory_drugs(self) -> dict[str, int]:
@@ -155,7 +168,9 @@ class Patient(TrackedModel):
 
     def mrn_visible_to(self, user) -> bool:  # type: ignore[no-untyped-def]
         """The MRN identifies the patient outside the study, so only the institution's own members see it."""
-        return user.is_authenticated and user.memberships.filter(institution_id=self.institution_id).exists()
+        if not user.is_authenticated:
+            return False
+        return user.memberships.filter(institution_id=self.institution_id, role__in=PATIENT_DATA_ROLES).exists()
 
 
 class TreatmentLineQuerySet(InstitutionScopedQuerySet):
@@ -187,7 +202,7 @@ class TreatmentLine(TrackedModel):
     objects = TreatmentLineQuerySet.as_manager()
 
     class Meta:
-        ordering = ["patient", "line_number"]
+        ordering = ["patient_id", "line_number"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "line_number"], name="line_number_unique_per_patient"),
             models.CheckConstraint(condition=Q(line_number__gte=1), name="line_number_positive"),
@@ -283,7 +298,7 @@ class Sample(TrackedModel):
     objects = SampleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["patient", "collection_date"]
+        ordering = ["patient_id", "collection_date"]
         constraints = [
             models.UniqueConstraint(fields=["institution", "accession"], name="sample_accession_unique"),
             models.CheckConstraint(

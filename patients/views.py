@@ -15,8 +15,16 @@ from . import selectors
 @login_required
 def patient_list(request: HttpRequest) -> HttpResponse:
     page = selectors.patient_page(user=request.user, params=request.GET)
-    audit_record(request=request, action=AuditEvent.Action.LIST, detail={"query": request.GET.urlencode()[:200]})
+    audit_record(request=request, action=AuditEvent.Action.LIST, detail=_listed_filters(request))
     return render(request, "patients/patient_list.html", page)
+
+
+def _listed_filters(request: HttpRequest) -> dict[str, str]:
+    """The filters a list was drawn with. The search term may be an MRN, so only its presence is logged."""
+    filters = {key: value[:100] for key, value in request.GET.items() if key != "q" and value}
+    if request.GET.get("q"):
+        filters["q"] = "(search term withheld)"
+    return filters
 
 
 @login_required
