@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from crbn_portal.admin import PROVENANCE_FIELDS, ScopedAdmin
 
-from .models import Drug, Institution, Membership, Patient, Sample, TreatmentLine
+from .models import Drug, Institution, LineDrug, Membership, Patient, Sample, TreatmentLine
 
 
 class InstitutionChoicesMixin:
@@ -50,9 +50,18 @@ class DrugAdmin(admin.ModelAdmin):
 
 
 class TreatmentLineInline(admin.TabularInline):
+    """Lines on the patient's page; their drugs are edited on each line's own page."""
+
     model = TreatmentLine
     extra = 0
-    fields = ("line_number", "regimen", "drugs", "start_date", "end_date", "best_response", "progression_date")
+    fields = ("line_number", "regimen", "start_date", "end_date", "best_response", "progression_date")
+    show_change_link = True
+
+
+class LineDrugInline(admin.TabularInline):
+    model = LineDrug
+    extra = 1
+    fields = ("drug", "last_dose_date")
 
 
 @admin.register(Patient)
@@ -69,8 +78,8 @@ class TreatmentLineAdmin(ScopedAdmin):
     list_display = ("patient", "line_number", "regimen", "start_date", "end_date", "best_response", "progression_date")
     list_filter = ("best_response", "drugs")
     search_fields = ("patient__study_id", "regimen")
-    filter_horizontal = ("drugs",)
     raw_id_fields = ("patient",)
+    inlines = [LineDrugInline]
 
 
 @admin.register(Sample)

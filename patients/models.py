@@ -68,7 +68,7 @@ class Membership(TrackedModel):
 class Drug(models.Model):
     """One entry of the controlled drug list (patients/drugs.py), loaded by a migration."""
 
-    DrugClass = models.TextChoices("DrugClass", [(key, label) for key, label in DRUG_CLASSES.items()])
+    DrugClass = models.TextChoices("DrugClass", [(key.upper(), (key, label)) for key, label in DRUG_CLASSES.items()])
 
     name = models.CharField(max_length=100, unique=True)
     drug_class = models.CharField(max_length=30, choices=DrugClass.choices)
@@ -193,7 +193,7 @@ class TreatmentLine(TrackedModel):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="treatment_lines")
     line_number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     regimen = models.CharField(max_length=100, help_text="Regimen name as used clinically, e.g. VRd, DaraRd.")
-    drugs = models.ManyToManyField(Drug, related_name="treatment_lines")
+    drugs = models.ManyToManyField(Drug, through="LineDrug", related_name="treatment_lines")
     start_date = models.DateField()
     end_date = models.DateField("end or last dose", null=True, blank=True, help_text="Empty while ongoing.")
     best_response = models.CharField("best IMWG response", max_length=4, choices=Response.choices, blank=True)
@@ -227,19 +227,55 @@ class TreatmentLine(TrackedModel):
         if errors:
             raise ValidationError(errors)
 
-    @property
+    @cached_property
     def facts(self) -> refractoriness.LineFacts:
+        """Prefetch ``line_drugs__drug`` when reading many lines."""
+        given = list(self.line_drugs.all())
         return refractoriness.LineFacts(
             number=self.line_number,
-            drugs=frozenset(drug.name for drug in self.drugs.all()),
+            drugs=frozenset(item.drug.name for item in given),
             end=self.end_date,
             progression=self.progression_date,
+            drug_last_doses=tuple(
+                sorted((item.drug.name, item.last_dose_date) for item in given if item.last_dose_date)
+            ),
         )
 
     @property
-    def refractory(self) -> bool:
-        """IMWG: progression on this line or within 60 days of its last dose."""
-        return refractoriness.line_is_refractory(end=self.end_date, progression=self.progression_date)
+    def refractory_drugs(self) -> frozenset[str]:
+        """IMWG, per drug: progression on it or within 60 days of its last dose."""
+        return self.facts.refractory_drugs()
+
+
+class LineDrugQuerySet(InstitutionScopedQuerySet):
+    institution_path = "line__patient__institution"
+
+
+class LineDrug(models.Model):
+    """A drug given in a treatment line. Its own last dose is recorded only when it stopped before the line's
+    (induction-only bortezomib before lenalidomide maintenance), because IMWG refractoriness is per drug."""
+
+    line = models.ForeignKey(TreatmentLine, on_delete=models.CASCADE, related_name="line_drugs")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")
+    last_dose_date = models.DateField(
+        null=True, blank=True, help_text="Only if this drug stopped before the line's last dose."
+    )
+
+    objects = LineDrugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["line_id", "drug__name"]
+        constraints = [models.UniqueConstraint(fields=["line", "drug"], name="line_drug_unique")]
+
+    def __str__(self) -> str:
+        return str(self.drug)
+
+    def clean(self) -> None:
+        line = self.line
+        if self.last_dose_date and line.start_date and self.last_dose_date < line.start_date:
+            raise ValidationError({"last_dose_date": "The last dose cannot precede the start of the line."})
+        if self.last_dose_date and line.end_date and self.last_dose_date > line.end_date:
+            raise ValidationError({"last_dose_date": "A drug's last dose cannot follow the line's last dose."})
 
 
 class SampleQuerySet(InstitutionScopedQuerySet):

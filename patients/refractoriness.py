@@ -14,12 +14,25 @@ REFRACTORY_WINDOW_DAYS = 60
 
 @dataclass(frozen=True)
 class LineFacts:
-    """What the rule needs of one treatment line."""
+    """What the rule needs of one treatment line.
+
+    IMWG refractoriness is per drug: bortezomib given only as induction before lenalidomide maintenance has its
+    own, earlier last dose, so a relapse on maintenance makes the patient lenalidomide-refractory only.
+    """
 
     number: int
     drugs: frozenset[str]
-    end: date | None  # last dose; None while the line is ongoing
+    end: date | None  # the line's last dose; None while the line is ongoing
     progression: date | None
+    drug_last_doses: tuple[tuple[str, date], ...] = ()  # drugs stopped before the line's last dose
+
+    def last_dose_of(self, drug: str) -> date | None:
+        return dict(self.drug_last_doses).get(drug, self.end)
+
+    def refractory_drugs(self) -> frozenset[str]:
+        return frozenset(
+            drug for drug in self.drugs if line_is_refractory(end=self.last_dose_of(drug), progression=self.progression)
+        )
 
 
 def line_is_refractory(*, end: date | None, progression: date | None) -> bool:
@@ -35,9 +48,8 @@ def refractory_drugs(lines: Iterable[LineFacts]) -> dict[str, int]:
     """Each drug the patient is refractory to, with the first line that made them so."""
     refractory: dict[str, int] = {}
     for line in sorted(lines, key=lambda item: item.number):
-        if line_is_refractory(end=line.end, progression=line.progression):
-            for drug in line.drugs:
-                refractory.setdefault(drug, line.number)
+        for drug in sorted(line.refractory_drugs()):
+            refractory.setdefault(drug, line.number)
     return refractory
 
 

@@ -73,7 +73,7 @@ def patient_get(*, user: Any, uuid: UUID) -> Patient:
 
 def patient_page(*, user: Any, params: Mapping[str, Any]) -> dict[str, Any]:
     """The patient list's context: the filter form, one page of rows and its paginator."""
-    patients = Patient.objects.visible_to(user).select_related("institution").prefetch_related(*_lines_with_drugs())
+    patients = Patient.objects.visible_to(user).select_related("institution").prefetch_related(_lines_with_drugs())
     filterset = PatientFilter(params, queryset=patients, user=user)
     # An invalid choice (e.g. an institution outside the user's scope) shows the error and no rows,
     # rather than silently dropping that filter and listing everyone.
@@ -85,7 +85,10 @@ def patient_page(*, user: Any, params: Mapping[str, Any]) -> dict[str, Any]:
 def patient_detail_context(*, patient: Patient, user: Any) -> dict[str, Any]:
     """Everything the detail page shows; lines and samples are fetched through the chokepoint too."""
     lines = list(
-        TreatmentLine.objects.visible_to(user).filter(patient=patient).order_by("line_number").prefetch_related("drugs")
+        TreatmentLine.objects.visible_to(user)
+        .filter(patient=patient)
+        .order_by("line_number")
+        .prefetch_related("drugs", "line_drugs__drug")
     )
     facts = [line.facts for line in lines]
     findings = cytogenetic_findings(patient)
@@ -103,15 +106,16 @@ def patient_detail_context(*, patient: Patient, user: Any) -> dict[str, Any]:
     }
 
 
-def _lines_with_drugs() -> tuple[Prefetch, str]:
-    # Order by line number here: the model's default ordering goes through the patient and its institution.
-    return Prefetch("treatment_lines", queryset=TreatmentLine.objects.order_by("line_number")), "treatment_lines__drugs"
+def _lines_with_drugs() -> Prefetch:
+    lines = TreatmentLine.objects.order_by("line_number").prefetch_related("line_drugs__drug")
+    return Prefetch("treatment_lines", queryset=lines)
 
 
 def _patient_row(patient: Patient) -> PatientRow:
     lines = list(patient.treatment_lines.all())
     since = patient.refractory_drugs
-    crbn_drugs = {drug.name for line in lines for drug in line.drugs.all() if drug.crbn_dependent}
+    given = [item.drug for line in lines for item in line.line_drugs.all()]
+    crbn_drugs = {drug.name for drug in given if drug.crbn_dependent}
     names = sorted(crbn_drugs & since.keys(), key=lambda name: (since[name], name))
     return PatientRow(
         patient=patient,
@@ -141,7 +145,7 @@ def high_risk_summary(findings: Sequence[CytogeneticFinding]) -> str:
 
 
 def _line_span(line: TreatmentLine) -> timeline.LineSpan:
-    drugs = tuple(drug.name for drug in line.drugs.all()) if line.refractory else ()
+    drugs = tuple(sorted(line.refractory_drugs))
     return timeline.LineSpan(
         number=line.line_number,
         regimen=line.regimen,

@@ -117,3 +117,22 @@ def test_patient_refractoriness_is_derived_from_its_lines():
     )
     assert patient.refractory_drugs == {"lenalidomide": 1, "dexamethasone": 1}
     assert patient.first_relapse_date == date(2021, 3, 2)
+
+
+def test_refractoriness_uses_a_drugs_own_last_dose_when_recorded():
+    line = TreatmentLineFactory(
+        drugs=["bortezomib", "lenalidomide"], end_date=date(2023, 5, 1), progression_date=date(2023, 5, 20)
+    )
+    line.line_drugs.filter(drug__name="bortezomib").update(last_dose_date=date(2019, 9, 1))
+    line = TreatmentLine.objects.get(pk=line.pk)
+    assert line.refractory_drugs == {"lenalidomide"}
+    assert line.patient.refractory_drugs == {"lenalidomide": 1}
+
+
+def test_a_drugs_last_dose_outside_its_line_is_refused_by_validation():
+    line = TreatmentLineFactory(drugs=["bortezomib"], start_date=date(2019, 4, 1), end_date=date(2020, 1, 1))
+    item = line.line_drugs.get()
+    for outside in (date(2019, 3, 1), date(2020, 2, 1)):
+        item.last_dose_date = outside
+        with pytest.raises(ValidationError):
+            item.clean()

@@ -200,8 +200,8 @@ def test_list_page_queries_do_not_grow_with_patients(clinician, world, django_as
         )
         TreatmentLineFactory(patient=patient, line_number=2, start_date=date(2020, 8, 1), drugs=["pomalidomide"])
 
-    # Session, user, drug choice, count, patients, lines, drugs, audit, nav memberships and their institution,
-    # the two choice lists: a dozen at most, however many patients are on the page.
+    # Session, user, drug choice, count, patients, lines, their drugs (two), audit, nav memberships, the two
+    # choice lists: a dozen at most, however many patients are on the page.
     with django_assert_max_num_queries(12):
         response = clinician.get(LIST_URL, {"refractory_to": "lenalidomide", "q": "NBH"})
 

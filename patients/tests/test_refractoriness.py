@@ -48,3 +48,17 @@ def test_first_relapse_is_the_first_progression_in_line_order():
     ]
     assert first_relapse_date(lines) == date(2023, 6, 1)
     assert first_relapse_date([]) is None
+
+
+def test_a_drug_stopped_before_the_line_ended_is_judged_by_its_own_last_dose():
+    # VRd induction, then lenalidomide maintenance until progression: Len-refractory, not bortezomib-refractory.
+    maintenance = LineFacts(
+        number=1,
+        drugs=frozenset({"bortezomib", "lenalidomide"}),
+        end=date(2023, 5, 1),
+        progression=date(2023, 5, 20),
+        drug_last_doses=(("bortezomib", date(2020, 6, 1)),),
+    )
+    assert maintenance.last_dose_of("bortezomib") == date(2020, 6, 1)
+    assert maintenance.last_dose_of("lenalidomide") == date(2023, 5, 1)
+    assert refractory_drugs([maintenance]) == {"lenalidomide": 1}
