@@ -130,9 +130,9 @@ ASCT = "high-dose melphalan with ASCT"
 ELO, SELI, PANO = "elotuzumab", "selinexor", "panobinostat"
 
 # Line 1: induction, transplant and maintenance form one line (IMWG); chosen by age and era, not by weight.
-VRD_ASCT_R = Regimen("VRd + ASCT + R maintenance", (BORT, LEN, DEX, ASCT), 60, True, induction_only=(BORT, ASCT))
+VRD_ASCT_R = Regimen("VRd + ASCT + R maintenance", (BORT, LEN, DEX, ASCT), 60, True, induction_only=(BORT, DEX, ASCT))
 DVRD_ASCT_R = Regimen(  # PERSEUS: daratumumab and lenalidomide continue as maintenance
-    "D-VRd + ASCT + DR maintenance", (DARA, BORT, LEN, DEX, ASCT), 90, True, 2022, induction_only=(BORT, ASCT)
+    "D-VRd + ASCT + DR maintenance", (DARA, BORT, LEN, DEX, ASCT), 90, True, 2022, induction_only=(BORT, DEX, ASCT)
 )
 VTD_ASCT = Regimen("VTd + ASCT", (BORT, THAL, DEX, ASCT), 36, False, fixed_months=8)  # no maintenance then
 VRD_LITE = Regimen("VRd-lite", (BORT, LEN, DEX), 36, True, induction_only=(BORT,))  # then Rd until progression
