@@ -242,9 +242,9 @@ class TreatmentLine(TrackedModel):
         )
 
     @property
-    def refractory_drugs(self) -> frozenset[str]:
-        """IMWG, per drug: progression on it or within 60 days of its last dose."""
-        return self.facts.refractory_drugs()
+    def refractory_drugs(self) -> tuple[str, ...]:
+        """IMWG, per drug: progression on it or within 60 days of its last dose. Sorted by name."""
+        return tuple(sorted(self.facts.refractory_drugs()))
 
 
 class LineDrugQuerySet(InstitutionScopedQuerySet):

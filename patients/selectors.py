@@ -145,7 +145,7 @@ def high_risk_summary(findings: Sequence[CytogeneticFinding]) -> str:
 
 
 def _line_span(line: TreatmentLine) -> timeline.LineSpan:
-    drugs = tuple(sorted(line.refractory_drugs))
+    drugs = line.refractory_drugs
     return timeline.LineSpan(
         number=line.line_number,
         regimen=line.regimen,

@@ -125,7 +125,7 @@ def test_refractoriness_uses_a_drugs_own_last_dose_when_recorded():
     )
     line.line_drugs.filter(drug__name="bortezomib").update(last_dose_date=date(2019, 9, 1))
     line = TreatmentLine.objects.get(pk=line.pk)
-    assert line.refractory_drugs == {"lenalidomide"}
+    assert line.refractory_drugs == ("lenalidomide",)
     assert line.patient.refractory_drugs == {"lenalidomide": 1}
 
 

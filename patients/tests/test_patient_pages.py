@@ -257,6 +257,9 @@ def test_detail_shows_demographics_lines_and_samples(clinician, full_patient):
     assertContains(response, "<div><dt>First relapse</dt><dd>15 Jul 2021</dd></div>", html=True)
     assertContains(response, "<td>bortezomib, dexamethasone, lenalidomide</td>", html=True)
     assertContains(response, "<td>Ongoing</td>", html=True)
+    # Line 1 progressed 15 days after its last dose: refractory to each of its drugs; line 2 is ongoing.
+    assertContains(response, "<td>bortezomib, dexamethasone, lenalidomide</td>", count=2, html=True)
+    assertContains(response, "<td>No</td>", count=1, html=True)
     assertContains(response, '<abbr title="Very good partial response">VGPR</abbr>', html=True)
     assertContains(response, '<th scope="row">ACC-REL-1</th>', html=True)
     assertContains(response, '<td class="num">62</td>', html=True)
