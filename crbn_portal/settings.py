@@ -176,7 +176,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
-# Uploads: keep large files on disk, never in memory.
+# Uploads: keep large files on disk, never in memory. Limits a lab file must stay within (bytes).
+CRBN_UPLOAD_MAX_BYTES = env.int("CRBN_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+CRBN_MAX_LINE_BYTES = env.int("CRBN_MAX_LINE_BYTES", default=1_000_000)
+CRBN_MAX_INFLATED_BYTES = env.int("CRBN_MAX_INFLATED_BYTES", default=200 * 1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 
