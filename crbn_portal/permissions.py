@@ -3,6 +3,7 @@
 An object the user may not see does not exist for them: views answer 404, never a 403 that admits it.
 """
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db import models
@@ -37,3 +38,13 @@ class InstitutionScopedQuerySet(models.QuerySet):
 def get_visible_or_404(model: type[M], user: Any, **lookup: Any) -> M:
     """Fetch one object through the chokepoint; 404 whether it is missing or merely not the user's."""
     return get_object_or_404(model.objects.visible_to(user), **lookup)  # type: ignore[attr-defined]
+
+
+def has_role_in(user: Any, institution_id: int, roles: Iterable[str]) -> bool:
+    """Whether the user may act in this role at this institution. Model permissions come from role groups, which
+    span institutions; an action on an institution's data also needs the role *there*."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.memberships.filter(institution_id=institution_id, role__in=list(roles)).exists()

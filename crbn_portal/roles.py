@@ -20,9 +20,18 @@ class Role(models.TextChoices):
 PATIENT_DATA_ROLES = frozenset(Role) - {Role.RESEARCHER}
 
 # Model permissions each role's group holds, as "app_label.codename". Later apps add their own entries.
-_CLINICAL_READ = ["patients.view_patient", "patients.view_treatmentline", "patients.view_sample", "patients.view_drug"]
+_CLINICAL_READ = [
+    "patients.view_patient",
+    "patients.view_treatmentline",
+    "patients.view_sample",
+    "patients.view_drug",
+    "variants.view_variantfile",
+    "variants.view_parserun",
+]
+# Who may upload variant files for an institution's samples (checked per institution by has_role_in).
+UPLOADER_ROLES = frozenset({Role.LAB_SCIENTIST, Role.ADMIN})
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.LAB_SCIENTIST: [*_CLINICAL_READ, "patients.add_sample", "patients.change_sample"],
+    Role.LAB_SCIENTIST: [*_CLINICAL_READ, "patients.add_sample", "patients.change_sample", "variants.add_variantfile"],
     Role.CLINICIAN: [*_CLINICAL_READ, "patients.add_treatmentline", "patients.change_treatmentline"],
     Role.COORDINATOR: _CLINICAL_READ,
     Role.CURATOR: _CLINICAL_READ,
@@ -36,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_treatmentline",
         "patients.add_sample",
         "patients.change_sample",
+        "variants.add_variantfile",
         "patients.view_membership",
         "crbn_portal.view_auditevent",
     ],
