@@ -41,6 +41,9 @@ class AuditEvent(models.Model):
         LOGIN = "login", "Logged in"
         LOGIN_FAILED = "login_failed", "Login failed"
         LOGOUT = "logout", "Logged out"
+        UPLOAD = "upload", "Uploaded"
+        DOWNLOAD = "download", "Downloaded"
+        CONFIRM = "confirm", "Confirmed"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
