@@ -1,0 +1,510 @@
+"""Small-variant VCF (4.1-4.3) from somatic and germline callers, reduced to the kept loci. Pure Python.
+
+Speed (DESIGN.md, "Known pitfalls"): a whole genome holds millions of records and only a few hundred fall in the
+loci, so a record is judged on its CHROM bytes and POS before it is decoded or split. With a tabix (.tbi) or
+CSI index beside the file, or given, the loci are read by region queries instead of a scan. Records outside
+the loci are counted, never validated or kept.
+"""
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pysam
+
+from variants import crbn
+
+from .annotation import Annotator
+from .facts import ParseError, ParseOptions, ParseResult, SmallVariant
+from .reader import LineSource, Progress, decode
+from .vcf_header import (
+    FieldDef,
+    SampleChoice,
+    VcfHeader,
+    choose_tumour_sample,
+    header_from_head,
+    read_header,
+    resolve_build,
+    structured,
+)
+
+# The prefilter sees only POS, not REF: a deletion starting this far left of a locus may still reach into it.
+MAX_REF_LENGTH = 1_000
+_CALLER_META = {
+    "DeepVariant_version": "DeepVariant VCF",
+    "DRAGENVersion": "DRAGEN VCF",
+    "DRAGENCommandLine": "DRAGEN VCF",
+    "bcftools_callVersion": "bcftools VCF",
+    "samtoolsVersion": "bcftools VCF",
+}
+_CALLER_SOURCES = (("vardict", "VarDict VCF"), ("varscan", "VarScan2 VCF"), ("freebayes", "FreeBayes VCF"))
+_GERMLINE_FILTERS = {"germline", "germline_risk"}
+_FRACTIONS = ("AF", "VAF", "FA", "FREQ", "VF")  # a caller's own allele-fraction field, in order of preference
+
+
+@dataclass(frozen=True)
+class Region:
+    chrom: str  # normalised, without "chr"
+    start: int
+    end: int
+    gene: str
+
+
+@dataclass(frozen=True)
+class Reads:
+    vaf: float | None = None
+    vaf_source: str = ""
+    depth: int | None = None
+    alt_count: int | None = None
+
+
+def sniff(head: list[str], filename: str) -> str | None:
+    """A small-variant VCF's dialect; None for other files and for structural-variant VCFs (SVTYPE with CIPOS or
+    MATEID: Strelka declares SVTYPE for its indels too)."""
+    if not head or not head[0].startswith("##fileformat=VCF"):
+        return None
+    header = header_from_head(filename, head)
+    return None if "SVTYPE" in header.info and {"CIPOS", "MATEID"} & set(header.info) else dialect(header)
+
+
+def dialect(header: VcfHeader) -> str:
+    """Which caller wrote the file, from its ##source, version and command-line lines and FORMAT fields."""
+    sources = " ".join(header.sources).lower()
+    commands = {structured(value).get("ID", "") for value in header.values("GATKCommandLine")}
+    if "mutect2" in sources or "Mutect2" in commands or header.values("MutectVersion"):
+        return "Mutect2 VCF"
+    if "MuTect" in commands:
+        return "MuTect VCF"
+    if "strelka" in sources or {"TAR", "TIR", "AU"} <= set(header.formats):
+        return _strelka_dialect(header)
+    for word, name in _CALLER_SOURCES:
+        if word in sources:
+            return name
+    for key, name in _CALLER_META.items():
+        if header.values(key):
+            return name
+    return _dialect_from_formats(header)
+
+
+def _strelka_dialect(header: VcfHeader) -> str:
+    """Strelka2 starts at version 2.5; Strelka 1 workflows wrote versions 2.0.x."""
+    version = re.match(r"(\d+)\.(\d+)", header.first("source_version"))
+    return "Strelka2 VCF" if version and (int(version[1]), int(version[2])) >= (2, 5) else "Strelka VCF"
+
+
+def _dialect_from_formats(header: VcfHeader) -> str:
+    formats = set(header.formats)
+    if {"ALD", "ADJAF"} & formats:
+        return "VarDict VCF"
+    if {"FREQ", "RD"} <= formats:
+        return "VarScan2 VCF"
+    if "VF" in formats:
+        return "Illumina VCF"
+    return "VCF"
+
+
+def parse(
+    source: LineSource,
+    options: ParseOptions,
+    progress: Progress | None = None,
+    *,
+    loci: Mapping[str, crbn.Interval] | None = None,
+    index: Path | None = None,
+) -> ParseResult:
+    """Kept records of the tumour sample. ``loci`` (gene -> interval) defaults to the build's loci of interest;
+    ``index`` is a .tbi/.csi path, else one beside the file is used when present."""
+    lines = source.lines(progress)
+    header = read_header(source.name, lines)
+    build = resolve_build(header, options)
+    choice = choose_tumour_sample(header, options)
+    result = ParseResult("small_variants", dialect(header), build.build, build.evidence, choice.tumour, choice.reason)
+    result.warnings += [build.warning] if build.warning else []
+    regions = _regions(loci if loci is not None else crbn.loci_of_interest(build.build or ""))
+    records = _Records(source, header, choice, build.build or "", regions)
+    index_path = (index or _index_beside(source)) if source.compressed else None
+    if index_path is not None and _read_indexed(records, index_path, result):
+        lines.close()
+        if progress is not None:
+            progress(records.records_read, source.size)
+    else:
+        records.scan(lines)
+    return records.fill(result)
+
+
+def _read_indexed(records: "_Records", index_path: Path, result: ParseResult) -> bool:
+    """Region queries through the index; False (and a warning) when it cannot be used, so the file is scanned."""
+    try:
+        records.fetch(index_path)
+    except (OSError, ValueError) as error:
+        records.reset()
+        result.warnings.append(f"the index {index_path.name} could not be used ({error}); the file was scanned")
+        return False
+    return True
+
+
+def _index_beside(source: LineSource) -> Path | None:
+    for suffix in (".tbi", ".csi"):
+        candidate = source.path.with_name(source.path.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _regions(loci: Mapping[str, crbn.Interval]) -> dict[str, list[Region]]:
+    regions: dict[str, list[Region]] = {}
+    for gene, interval in loci.items():
+        chrom = crbn.normalise_chrom(interval.chrom)
+        regions.setdefault(chrom, []).append(Region(chrom, interval.start, interval.end, gene))
+    return regions
+
+
+class _Records:
+    """The kept records of one file, read by a byte-prefiltered scan or by region queries."""
+
+    def __init__(
+        self, source: LineSource, header: VcfHeader, choice: SampleChoice, build: str, regions: dict[str, list[Region]]
+    ) -> None:
+        self.source, self.header, self.build, self.regions = source, header, build, regions
+        self.tumour = header.columns.index(choice.tumour) if choice.tumour else None
+        self.normal = header.columns.index(choice.normal) if choice.normal else None
+        self.annotator = Annotator(header.info)
+        self.variants: list[SmallVariant] = []
+        self.warnings: list[str] = []
+        self.records_read = 0
+
+    def reset(self) -> None:
+        self.variants, self.warnings, self.records_read = [], [], 0
+
+    def fill(self, result: ParseResult) -> ParseResult:
+        result.small_variants, result.records_read = self.variants, self.records_read
+        result.warnings += self.warnings
+        return result
+
+    # Scan ----------------------------------------------------------------------------------------------------
+
+    def scan(self, lines: Iterator[tuple[int, bytes]]) -> None:
+        """The hot loop. A record on the previous record's chromosome costs one startswith; a chromosome change
+        one dict lookup; POS is read only on kept chromosomes. Counting in a local keeps attribute access out."""
+        stop = _StopRule(self.header, self.regions)
+        prefix, spans, count = b"\x00", None, 0  # prefix: the CHROM field and its tab, e.g. b"chr3\t"
+        for number, raw in lines:
+            if not raw.startswith(prefix):
+                if not raw:
+                    continue
+                tab = raw.find(b"\t")
+                prefix, chrom = raw[: tab + 1], self._chrom(number, raw, tab)
+                spans = self.regions.get(chrom)
+                if stop.passed(chrom):
+                    count += 1
+                    break
+            count += 1
+            if spans is not None and self._near(spans, _pos_bytes(raw, len(prefix) - 1), number):
+                self.record(number, decode(self.source.name, number, raw))
+        self.records_read = count
+
+    def _chrom(self, number: int, raw: bytes, tab: int) -> str:
+        if tab <= 0:
+            raise ParseError(self.source.name, number, "the record has no tab-separated columns", self._expected())
+        return crbn.normalise_chrom(raw[:tab].decode("utf-8", errors="replace"))
+
+    def _near(self, spans: list[Region], pos_bytes: bytes, number: int) -> bool:
+        if not pos_bytes.isdigit():
+            raise ParseError(self.source.name, number, f"POS {pos_bytes[:20]!r} is not a position", "a whole number")
+        pos = int(pos_bytes)
+        return any(region.start - MAX_REF_LENGTH <= pos <= region.end for region in spans)
+
+    # Index -----------------------------------------------------------------------------------------------------
+
+    def fetch(self, index_path: Path) -> None:
+        """One region query per locus, in the file's contig order so the variants come out as a scan gives them;
+        the index gives no line numbers, so these variants carry line 0."""
+        with pysam.TabixFile(str(self.source.path), index=str(index_path), encoding="utf-8") as tabix:
+            contigs = {crbn.normalise_chrom(name): (rank, name) for rank, name in enumerate(tabix.contigs)}
+            regions = [region for spans in self.regions.values() for region in spans if region.chrom in contigs]
+            seen: set[str] = set()
+            for region in sorted(regions, key=lambda region: (contigs[region.chrom][0], region.start)):
+                self._fetch_region(tabix, contigs[region.chrom][1], region, seen)
+        self.warnings.append(f"read through the index {index_path.name}: line numbers are not known (line 0)")
+
+    def _fetch_region(self, tabix: pysam.TabixFile, contig: str, region: Region, seen: set[str]) -> None:
+        try:
+            for text in tabix.fetch(contig, region.start - 1, region.end):
+                if text not in seen:
+                    seen.add(text)
+                    self.records_read += 1
+                    self._check_length(text)
+                    self.record(0, text)
+        except UnicodeDecodeError:
+            where = f"{contig}:{region.start}-{region.end}"
+            raise ParseError(self.source.name, None, f"a record in {where} is not UTF-8 text", "UTF-8") from None
+
+    def _check_length(self, text: str) -> None:
+        if len(text) > self.source.limits.max_line_bytes:
+            limit = self.source.limits.max_line_bytes
+            raise ParseError(self.source.name, None, f"a record is longer than the limit of {limit:,} bytes")
+
+    # One record ----------------------------------------------------------------------------------------------
+
+    def record(self, number: int, text: str) -> None:
+        fields = text.split("\t")
+        if len(fields) != len(self.header.columns):
+            problem = f"the record has {len(fields)} columns"
+            raise ParseError(self.source.name, number or None, problem, self._expected())
+        chrom, pos_text, _, ref, alt_text, _, filters, info_text = fields[:8]
+        pos = self._position(number, pos_text)
+        region = self._region(crbn.normalise_chrom(chrom), pos, len(ref))
+        if region is None:
+            return
+        context = _Context(self, number, fields, pos, region)
+        alts, filters, info = alt_text.split(","), _filters(filters), _info(info_text)
+        for index, alt in enumerate(alts):
+            if _is_allele(alt):
+                self.variants.append(context.variant(ref, alts, index, filters, info))
+
+    def _position(self, number: int, text: str) -> int:
+        if not text.isdigit():
+            raise ParseError(self.source.name, number or None, f"POS {text[:20]!r} is not a position", "a whole number")
+        return int(text)
+
+    def _region(self, chrom: str, pos: int, ref_length: int) -> Region | None:
+        end = pos + max(ref_length, 1) - 1
+        return next((r for r in self.regions.get(chrom, []) if pos <= r.end and end >= r.start), None)
+
+    def _expected(self) -> str:
+        return f"{len(self.header.columns)} tab-separated columns, as on the #CHROM line {self.header.header_line}"
+
+
+class _Context:
+    """What one kept record contributes, shared by its ALT alleles."""
+
+    def __init__(self, records: _Records, number: int, fields: list[str], pos: int, region: Region) -> None:
+        self.records, self.number, self.pos, self.region = records, number, pos, region
+        keys = fields[8].split(":") if len(fields) > 8 else []
+        self.tumour = _sample(keys, fields[records.tumour]) if records.tumour is not None else {}
+        self.normal = _sample(keys, fields[records.normal]) if records.normal is not None else None
+
+    def variant(self, ref: str, alts: list[str], index: int, filters: str, info: dict[str, str]) -> SmallVariant:
+        records, alt, gene = self.records, alts[index], self.region.gene
+        reads = self._reads(info, ref, alts, index)
+        annotation = records.annotator.annotate(info, gene, ref, alts, alt)
+        exon = annotation.exon or _crbn_exon(records.build, gene, self.pos, ref)
+        if annotation.warning:
+            records.warnings.append(f"{self._where()}: {annotation.warning}")
+        return SmallVariant(
+            gene=gene,
+            chrom=self.region.chrom,
+            pos=self.pos,
+            ref=ref,
+            alt=alt,
+            filter=filters,
+            line=self.number,
+            vaf=reads.vaf,
+            vaf_source=reads.vaf_source,
+            depth=reads.depth,
+            alt_count=reads.alt_count,
+            transcript=annotation.transcript,
+            hgvs_c=annotation.hgvs_c,
+            hgvs_p=annotation.hgvs_p,
+            consequence=annotation.consequence,
+            exon=exon,
+            protein_position=annotation.protein_position,
+            needs_annotation=gene == "CRBN" and annotation.empty and exon is not None,
+            normal_alt_count=self._normal_alt_count(ref, alts, index),
+            germline_flag=_germline(filters, info, records.header.info, self.normal is not None),
+        )
+
+    def _reads(self, info: dict[str, str], ref: str, alts: list[str], index: int) -> Reads:
+        records = self.records
+        reads = Reads()
+        if records.tumour is not None:
+            reads = sample_reads(self.tumour, records.header.formats, ref, alts, index)
+        if len(records.header.samples) > 1:
+            return reads  # INFO then describes several samples together
+        return _info_reads(reads, info, alts, index, sites_only=records.tumour is None)
+
+    def _normal_alt_count(self, ref: str, alts: list[str], index: int) -> int | None:
+        if self.normal is None:
+            return None
+        return sample_reads(self.normal, self.records.header.formats, ref, alts, index).alt_count
+
+    def _where(self) -> str:
+        return f"line {self.number}" if self.number else f"record at {self.region.chrom}:{self.pos}"
+
+
+# Read counts and allele fractions -----------------------------------------------------------------------------
+
+
+def sample_reads(
+    sample: dict[str, str], formats: Mapping[str, FieldDef], ref: str, alts: list[str], index: int
+) -> Reads:
+    """VAF, depth and ALT reads from whatever the caller wrote: its own fraction first, else read counts."""
+    alt_count, total, count_source = _counts(sample, formats, ref, alts, index)
+    fraction, fraction_source = _fraction(sample, formats, index, len(alts))
+    depth = _int(sample.get("DP"))
+    depth = total if depth is None else depth
+    if fraction is None and alt_count is not None and total:
+        fraction, fraction_source = alt_count / total, count_source
+    return Reads(fraction, fraction_source, depth, alt_count)
+
+
+def _fraction(
+    sample: dict[str, str], formats: Mapping[str, FieldDef], index: int, n_alts: int
+) -> tuple[float | None, str]:
+    for key in _FRACTIONS:
+        value = _allele_value(sample.get(key), _number(formats, key, "A"), index, n_alts)
+        fraction = _percent(value) if key == "FREQ" else _float(value)
+        if fraction is not None:
+            return fraction, key
+    return None, ""
+
+
+def _counts(
+    sample: dict[str, str], formats: Mapping[str, FieldDef], ref: str, alts: list[str], index: int
+) -> tuple[int | None, int | None, str]:
+    """(ALT reads, reads at the site, source): AD (R layout, or VarScan's ALT-only AD beside RD), FreeBayes
+    AO/RO, Strelka tier-1 counts."""
+    if sample.get("AD") and _number(formats, "AD", "R") == "1" and "RD" in sample:
+        alt, ref_reads = _int(sample["AD"]), _int(sample["RD"])
+        return alt, _sum(alt, ref_reads), "AD"
+    if sample.get("AD"):
+        values = [_int(value) for value in sample["AD"].split(",")]
+        if len(values) == len(alts) + 1 and None not in values:
+            return values[index + 1], _sum(*values), "AD"
+    if sample.get("AO") and sample.get("RO"):
+        observed = [_int(value) for value in sample["AO"].split(",")]
+        if len(observed) == len(alts) and None not in observed:
+            return observed[index], _sum(_int(sample["RO"]), *observed), "AO/RO"
+    return _tier_counts(sample, ref, alts[index])
+
+
+def _tier_counts(sample: dict[str, str], ref: str, alt: str) -> tuple[int | None, int | None, str]:
+    """Strelka: tier-1 counts of each base (AU/CU/GU/TU) for SNVs, TAR/TIR for indels; VAF = alt/(ref+alt).
+    A merged SNV+indel file carries both layouts, with '.' in the one that does not apply."""
+    snv = len(ref) == 1 and len(alt) == 1
+    ref_key, alt_key = (f"{ref}U", f"{alt}U") if snv else ("TAR", "TIR")
+    alt_reads, ref_reads = _tier1(sample.get(alt_key, "")), _tier1(sample.get(ref_key, ""))
+    if alt_reads is None or ref_reads is None:
+        return None, None, ""
+    return alt_reads, alt_reads + ref_reads, "tier counts"
+
+
+def _info_reads(reads: Reads, info: dict[str, str], alts: list[str], index: int, sites_only: bool) -> Reads:
+    """What INFO adds for a single-sample or sites-only file: DP, bcftools' DP4 (ref-fwd, ref-rev, alt-fwd,
+    alt-rev; one ALT only) and, sites-only (e.g. LoFreq), AF. With a sample, INFO AF is a genotype frequency."""
+    depth = reads.depth if reads.depth is not None else _int(info.get("DP"))
+    if reads.vaf is not None:
+        return Reads(reads.vaf, reads.vaf_source, depth, reads.alt_count)
+    fraction = _float(_allele_value(info.get("AF"), "A", index, len(alts))) if sites_only else None
+    if fraction is not None:
+        return Reads(fraction, "INFO AF", depth, reads.alt_count)
+    dp4 = [_int(value) for value in info.get("DP4", "").split(",")]
+    if len(alts) == 1 and len(dp4) == 4 and None not in dp4:
+        alt_count, total = _sum(*dp4[2:]), _sum(*dp4)
+        return Reads(alt_count / total if total and alt_count is not None else None, "DP4", depth, alt_count)
+    return Reads(None, "", depth, reads.alt_count)
+
+
+def _allele_value(text: str | None, number: str, index: int, n_alts: int) -> str | None:
+    """One ALT's value of a FORMAT/INFO field laid out per Number (R: REF first; A: ALTs; '.': by count)."""
+    if not text:
+        return None
+    values = text.split(",")
+    if number == "R" or (number != "A" and len(values) == n_alts + 1):
+        return values[index + 1] if len(values) > index + 1 else None
+    if number == "A" or len(values) == n_alts:
+        return values[index] if len(values) > index else None
+    return None
+
+
+def _number(formats: Mapping[str, FieldDef], key: str, default: str) -> str:
+    return formats[key].number if key in formats else default
+
+
+# Small helpers ---------------------------------------------------------------------------------------------
+
+
+class _StopRule:
+    """Stop a scan on entering a contig past the last locus's, coming from one at or before it, while every
+    chromosome so far has followed the ##contig order. An unsorted file, or a contig the header does not list,
+    keeps the scan going to the end."""
+
+    def __init__(self, header: VcfHeader, regions: dict[str, list[Region]]) -> None:
+        self.order = {crbn.normalise_chrom(name): rank for rank, name in enumerate(header.contigs)}
+        ranks = [self.order[chrom] for chrom in regions if chrom in self.order]
+        self.last = max(ranks) if ranks and len(ranks) == len(regions) else None
+        self.previous = -1
+
+    def passed(self, chrom: str) -> bool:
+        rank = self.order.get(chrom)
+        if self.last is None or rank is None or rank <= self.previous:
+            self.last = None  # no longer provably sorted: read to the end
+            return False
+        previous, self.previous = self.previous, rank
+        return previous >= 0 and previous <= self.last < rank
+
+
+def _pos_bytes(raw: bytes, tab: int) -> bytes:
+    end = raw.find(b"\t", tab + 1)
+    return raw[tab + 1 : end if end > 0 else len(raw)]
+
+
+def _is_allele(alt: str) -> bool:
+    """Called ALT alleles only: not '.', the spanning-deletion '*', symbolic <...> or breakends."""
+    return bool(alt) and alt not in {".", "*"} and not alt.startswith("<") and "[" not in alt and "]" not in alt
+
+
+def _filters(text: str) -> str:
+    return ";".join(dict.fromkeys(text.split(";")))  # VarDict via bcbio may write REJECT;REJECT
+
+
+def _info(text: str) -> dict[str, str]:
+    if text in {"", "."}:
+        return {}
+    return dict(item.partition("=")[::2] for item in text.split(";"))
+
+
+def _sample(keys: list[str], column: str) -> dict[str, str]:
+    return dict(zip(keys, column.split(":"), strict=False))
+
+
+def _germline(filters: str, info: dict[str, str], info_defs: Mapping[str, FieldDef], paired: bool) -> bool:
+    """FILTER germline/germline_risk (Mutect2), STATUS=Germline (VarDict), SS=1 (VarScan2), or a tumour-normal
+    caller that flags somatic calls with INFO SOMATIC leaving it off."""
+    if _GERMLINE_FILTERS & set(filters.split(";")) or info.get("STATUS", "").lower() == "germline":
+        return True
+    if "SS" in info_defs and info.get("SS") == "1":
+        return True
+    return paired and "SOMATIC" in info_defs and "SOMATIC" not in info
+
+
+def _crbn_exon(build: str, gene: str, pos: int, ref: str) -> int | None:
+    if gene != "CRBN" or not build:
+        return None
+    exons = (crbn.crbn_exon_at(build, position) for position in range(pos, pos + max(len(ref), 1)))
+    return next((exon for exon in exons if exon is not None), None)
+
+
+def _tier1(text: str) -> int | None:
+    return _int(text.split(",")[0])
+
+
+def _sum(*values: int | None) -> int | None:
+    return None if None in values else sum(v for v in values if v is not None)
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text and text != "." else None
+    except ValueError:
+        return None
+
+
+def _percent(text: str | None) -> float | None:
+    """VarScan2 writes FREQ as '12.5%'."""
+    value = _float(text.rstrip("%").replace(",", ".")) if text else None
+    return value / 100 if value is not None else None

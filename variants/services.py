@@ -1,0 +1,226 @@
+"""Writes for uploads and ingest. Views, the API and the ingest command all come through here."""
+
+import hashlib
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from patients.models import Sample
+
+from . import signals
+from .models import (
+    CopyNumberSegment,
+    Expression,
+    Fusion,
+    ParseRun,
+    SmallVariant,
+    SpliceJunction,
+    StructuralVariant,
+    VariantFile,
+)
+from .parsers import registry
+from .parsers.facts import ParseError, ParseOptions, ParseResult
+from .parsers.reader import Limits, LineSource
+
+logger = logging.getLogger(__name__)
+
+# Which model holds each list of a ParseResult.
+ROW_MODELS: dict[str, type[models.Model]] = {
+    "small_variants": SmallVariant,
+    "segments": CopyNumberSegment,
+    "structural_variants": StructuralVariant,
+    "junctions": SpliceJunction,
+    "expression": Expression,
+    "fusions": Fusion,
+}
+
+
+def parser_limits() -> Limits:
+    return Limits(max_line_bytes=settings.CRBN_MAX_LINE_BYTES, max_inflated_bytes=settings.CRBN_MAX_INFLATED_BYTES)
+
+
+def variant_file_upload(
+    *, sample: Sample, upload: UploadedFile, by: Any, kind: str = "", tumour_sample: str = ""
+) -> tuple[VariantFile, bool]:
+    """Store the bytes first, unchanged, then sniff. Returns (file, created); a byte-identical re-upload for
+    the same sample returns the file already stored."""
+    _check_size(upload)
+    digest = _sha256(upload)
+    existing = VariantFile.objects.filter(sample=sample, sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    variant_file = VariantFile(
+        sample=sample,
+        original_name=Path(upload.name or "upload").name[:255],
+        sha256=digest,
+        size=upload.size or 0,
+        kind=kind,
+        kind_overridden=bool(kind),
+        tumour_sample=tumour_sample,
+        created_by=by,
+    )
+    variant_file.stored.save(variant_file.original_name, upload, save=False)
+    _sniff_into(variant_file)
+    variant_file.save()
+    return variant_file, True
+
+
+def variant_file_confirm(*, variant_file: VariantFile, by: Any, kind: str = "", tumour_sample: str = "") -> ParseRun:
+    """The uploader accepts the (sniffed or chosen) kind: queue the parse."""
+    if kind:
+        variant_file.kind, variant_file.kind_overridden = (
+            kind,
+            kind != variant_file.kind or variant_file.kind_overridden,
+        )
+    if not variant_file.kind:
+        raise ValidationError({"kind": f"{variant_file.original_name}: choose what kind of file this is."})
+    if tumour_sample:
+        variant_file.tumour_sample = tumour_sample
+    variant_file.confirmed = True
+    with transaction.atomic():
+        variant_file.save()
+        run = ParseRun.objects.create(file=variant_file, bytes_total=variant_file.size, created_by=by)
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def parse_run_execute(*, run_id: int, task_id: str) -> None:
+    """Claim the run and parse its file. A redelivered task (same task id) may take over its own run; any
+    other claim on a running or finished run is a no-op."""
+    if not _claim(run_id, task_id):
+        return
+    run = ParseRun.objects.select_related("file__sample").get(pk=run_id)
+    try:
+        result = _parse(run)
+        _check_build(result, run.file)
+    except ParseError as error:
+        _fail(run, str(error), error.line)
+    except SoftTimeLimitExceeded:
+        _fail(run, f"{run.file.original_name}: parsing took longer than the time limit and was stopped", None)
+    except Exception:
+        logger.exception("Parse run %s failed unexpectedly", run_id)
+        _fail(run, f"{run.file.original_name}: an internal error stopped the parse; the file is kept", None)
+    else:
+        _succeed(run, result)
+        signals.ingest_finished.send(sender=ParseRun, sample=run.file.sample, parse_run=run)
+
+
+def _check_size(upload: UploadedFile) -> None:
+    limit = settings.CRBN_UPLOAD_MAX_BYTES
+    if (upload.size or 0) > limit:
+        raise ValidationError(f"{upload.name}: the file is {upload.size:,} bytes; the limit is {limit:,} bytes.")
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _sniff_into(variant_file: VariantFile) -> None:
+    """Fill kind and dialect from the stored bytes; an unrecognised file keeps an empty kind for the user."""
+    source = LineSource(Path(variant_file.stored.path), variant_file.original_name, parser_limits())
+    try:
+        sniffed = registry.sniff(source)
+    except ParseError:
+        return
+    variant_file.dialect = sniffed.dialect
+    if not variant_file.kind:
+        variant_file.kind = sniffed.kind
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import ingest_file
+
+    ingest_file.delay(run_id)
+
+
+def _claim(run_id: int, task_id: str) -> bool:
+    claimable = Q(status=ParseRun.Status.QUEUED) | Q(status=ParseRun.Status.RUNNING, task_id=task_id)
+    updated = ParseRun.objects.filter(claimable, pk=run_id).update(
+        status=ParseRun.Status.RUNNING, task_id=task_id, started_at=timezone.now(), records_read=0, bytes_read=0
+    )
+    return updated == 1
+
+
+def _parse(run: ParseRun) -> ParseResult:
+    variant_file = run.file
+    source = LineSource(Path(variant_file.stored.path), variant_file.original_name, parser_limits())
+    options = ParseOptions(
+        tumour_sample=variant_file.tumour_sample or None, expected_build=variant_file.sample.genome_build
+    )
+
+    def progress(lines: int, bytes_read: int) -> None:
+        # Outside any transaction, so the page sees it while the parse goes on.
+        ParseRun.objects.filter(pk=run.pk).update(records_read=lines, bytes_read=bytes_read)
+
+    return registry.parse(source, variant_file.kind, options, progress)
+
+
+def _check_build(result: ParseResult, variant_file: VariantFile) -> None:
+    """A file that declares another build than its sample's is refused, never silently mapped."""
+    sample = variant_file.sample
+    if result.build and result.build != sample.genome_build:
+        raise ParseError(
+            variant_file.original_name,
+            None,
+            f"the file is {result.build} ({result.build_evidence}) but sample {sample.accession} is "
+            f"{sample.genome_build}; files are never lifted over",
+        )
+    if not result.build:
+        result.warnings.append(
+            f"The file does not state its genome build; the sample's {sample.genome_build} is assumed."
+        )
+
+
+def _succeed(run: ParseRun, result: ParseResult) -> None:
+    with transaction.atomic():
+        _replace_rows(run.file, result)
+        ParseRun.objects.filter(pk=run.pk).update(
+            status=ParseRun.Status.SUCCEEDED,
+            records_read=result.records_read,
+            bytes_read=run.file.size,
+            records_kept=result.records_kept,
+            build=result.build or run.file.sample.genome_build,
+            build_evidence=result.build_evidence or "assumed from the sample",
+            tumour_sample=result.tumour_sample,
+            tumour_sample_reason=result.tumour_sample_reason,
+            warnings=result.warnings,
+            finished_at=timezone.now(),
+        )
+        VariantFile.objects.filter(pk=run.file.pk).update(dialect=result.dialect)
+
+
+def _replace_rows(variant_file: VariantFile, result: ParseResult) -> None:
+    """The file's earlier rows go and its new rows come in the caller's transaction: all or nothing."""
+    for attribute, model in ROW_MODELS.items():
+        model.objects.filter(source_file=variant_file).delete()
+        facts = getattr(result, attribute)
+        model.objects.bulk_create(_row(model, variant_file, fact) for fact in facts)
+
+
+def _row(model: type[models.Model], variant_file: VariantFile, fact: Any) -> models.Model:
+    values = asdict(fact)
+    if "gene1" in values:  # a fusion's first partner is its gene
+        values["gene"] = values.pop("gene1")
+    fields = {field.name for field in model._meta.concrete_fields}
+    return model(
+        sample=variant_file.sample, source_file=variant_file, **{k: v for k, v in values.items() if k in fields}
+    )
+
+
+def _fail(run: ParseRun, message: str, line: int | None) -> None:
+    ParseRun.objects.filter(pk=run.pk).update(
+        status=ParseRun.Status.FAILED, error=message, error_line=line, finished_at=timezone.now()
+    )

@@ -1,0 +1,10 @@
+"""Celery tasks: ids in, one service call."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def ingest_file(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    from .services import parse_run_execute
+
+    parse_run_execute(run_id=run_id, task_id=self.request.id)
