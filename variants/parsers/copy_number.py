@@ -37,8 +37,8 @@ class Layout:
     """One format's columns: role -> accepted header names (lower case). ``required`` roles identify the format."""
 
     dialect: str
-    required: dict[str, tuple[str, ...]]
-    optional: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required: Mapping[str, tuple[str, ...]]
+    optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     zero_based: bool = False  # CNVkit writes BED-style 0-based starts
     numbered_sex_chroms: bool = False  # FACETS writes X as 23 and Y as 24
 
@@ -265,7 +265,7 @@ def _columns(name: str, preamble: Preamble) -> Columns:
         expected = "columns " + " ".join(names[0] for names in closest.required.values())
         raise ParseError(name, preamble.header_line, problem, expected)
     index, names = {}, {}
-    for role, aliases in (layout.required | layout.optional).items():
+    for role, aliases in {**layout.required, **layout.optional}.items():
         found = next((alias for alias in aliases if alias in header), None)
         if found is not None:
             index[role], names[role] = header.index(found), found
@@ -346,7 +346,7 @@ def _integer(name: str, number: int, column: str, text: str) -> int:
 
 def _measures(name: str, number: int, fields: list[str], columns: Columns) -> dict[str, float]:
     """The numeric roles present in this row, checked on every row; NA and empty cells are left out."""
-    values = {}
+    values: dict[str, float] = {}
     for role in ("log2", "cn", "tcn", "lcn", "major", "minor", "probes"):
         if role in columns.index and fields[columns.index[role]].lower() not in MISSING_VALUES:
             text = fields[columns.index[role]]

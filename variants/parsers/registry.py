@@ -1,14 +1,23 @@
 """Which parser reads a file: sniffed from its first lines, or the kind the uploader chose. Pure Python."""
 
 from dataclasses import dataclass
-from types import ModuleType
+from typing import Protocol
 
 from . import copy_number, expression, fusions, junctions, maf, structural, vcf
 from .facts import ParseError, ParseOptions, ParseResult
 from .reader import LineSource, Progress
 
+
+class ParserModule(Protocol):
+    """The protocol every parser module follows (see the package docstring)."""
+
+    def sniff(self, head: list[str], filename: str) -> str | None: ...
+
+    def parse(self, source: LineSource, options: ParseOptions, progress: Progress | None = None) -> ParseResult: ...
+
+
 # Order matters where formats overlap: an SV VCF is also a VCF, so the SV parser is asked first.
-PARSERS: dict[str, tuple[ModuleType, ...]] = {
+PARSERS: dict[str, tuple[ParserModule, ...]] = {
     "structural_variants": (structural,),
     "small_variants": (vcf, maf),
     "copy_number": (copy_number,),
