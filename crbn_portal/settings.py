@@ -176,6 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "crbn_portal.api.exception_handler",
 }
 
 # Uploads: keep large files on disk, never in memory. Limits a lab file must stay within (bytes).

@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
+    path("samples/", include("variants.urls")),
+    path("api/v1/", include("variants.api_urls")),
 ]
 
 admin.site.site_header = "CRBN Portal administration"

@@ -43,7 +43,9 @@ class VariantFile(TrackedModel):
     original_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()
-    kind = models.CharField(max_length=30, choices=FileKind.choices, help_text="Sniffed, or as the uploader chose.")
+    kind = models.CharField(
+        max_length=30, choices=FileKind.choices, blank=True, help_text="Sniffed, or as the uploader chose."
+    )
     dialect = models.CharField(max_length=100, blank=True, help_text="e.g. Mutect2 VCF, CNVkit .cns")
     kind_overridden = models.BooleanField(default=False)
     tumour_sample = models.CharField(max_length=200, blank=True, help_text="Column to read in a multi-sample file.")
@@ -128,7 +130,7 @@ class Alteration(models.Model):
     sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="+")
     source_file = models.ForeignKey(VariantFile, on_delete=models.PROTECT, related_name="+")
     line = models.BigIntegerField(help_text="Line of the source file.")
-    gene = models.CharField(max_length=20)
+    gene = models.CharField(max_length=60)
     chrom = models.CharField(max_length=30, blank=True)
 
     objects = AlterationQuerySet.as_manager()

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,20 @@ def parser_limits() -> Limits:
     return Limits(max_line_bytes=settings.CRBN_MAX_LINE_BYTES, max_inflated_bytes=settings.CRBN_MAX_INFLATED_BYTES)
 
 
+class UnrecognisedFile(ValidationError):
+    """No parser recognises the file: its bytes are kept with a failed parse run saying what was expected."""
+
+    def __init__(self, variant_file: VariantFile, message: str) -> None:
+        super().__init__(message)
+        self.variant_file = variant_file
+
+
 def variant_file_upload(
     *, sample: Sample, upload: UploadedFile, by: Any, kind: str = "", tumour_sample: str = ""
 ) -> tuple[VariantFile, bool]:
     """Store the bytes first, unchanged, then sniff. Returns (file, created); a byte-identical re-upload for
-    the same sample returns the file already stored."""
+    the same sample returns the file already stored. An empty file or one over the size limit is refused with a
+    ValidationError naming it; one no parser recognises is kept and raises UnrecognisedFile."""
     _check_size(upload)
     digest = _sha256(upload)
     existing = VariantFile.objects.filter(sample=sample, sha256=digest).first()
@@ -69,38 +79,49 @@ def variant_file_upload(
         created_by=by,
     )
     variant_file.stored.save(variant_file.original_name, upload, save=False)
-    _sniff_into(variant_file)
-    variant_file.save()
+    try:
+        refusal = _sniff_into(variant_file)
+        _save_with_refusal(variant_file, refusal, by)
+    except BaseException:
+        variant_file.stored.delete(save=False)  # nothing half-written: no bytes without their row
+        raise
+    if refusal is not None:
+        raise UnrecognisedFile(variant_file, str(refusal))
     return variant_file, True
 
 
-def variant_file_confirm(*, variant_file: VariantFile, by: Any, kind: str = "", tumour_sample: str = "") -> ParseRun:
-    """The uploader accepts the (sniffed or chosen) kind: queue the parse."""
-    if kind:
-        variant_file.kind, variant_file.kind_overridden = (
-            kind,
-            kind != variant_file.kind or variant_file.kind_overridden,
-        )
-    if not variant_file.kind:
+def variant_file_confirm(
+    *, variant_file: VariantFile, by: Any, kind: str = "", tumour_sample: str = "", enqueue: bool = True
+) -> ParseRun:
+    """The uploader accepts the (sniffed or chosen) kind: create the parse run and, unless the caller parses it
+    itself (the ingest command), queue it. A file is confirmed once, even if two people click at once."""
+    kind = kind or variant_file.kind
+    if not kind:
         raise ValidationError({"kind": f"{variant_file.original_name}: choose what kind of file this is."})
-    if tumour_sample:
-        variant_file.tumour_sample = tumour_sample
-    variant_file.confirmed = True
     with transaction.atomic():
-        variant_file.save()
+        claimed = VariantFile.objects.filter(pk=variant_file.pk, confirmed=False).update(
+            confirmed=True,
+            kind=kind,
+            kind_overridden=variant_file.kind_overridden or kind != variant_file.kind,
+            tumour_sample=tumour_sample or variant_file.tumour_sample,
+        )
+        if not claimed:
+            raise ValidationError(f"{variant_file.original_name}: this file was already confirmed.")
+        variant_file.refresh_from_db()
         run = ParseRun.objects.create(file=variant_file, bytes_total=variant_file.size, created_by=by)
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 
-def parse_run_execute(*, run_id: int, task_id: str) -> None:
+def parse_run_execute(*, run_id: int, task_id: str, on_progress: Callable[[], None] | None = None) -> None:
     """Claim the run and parse its file. A redelivered task (same task id) may take over its own run; any
-    other claim on a running or finished run is a no-op."""
+    other claim on a running or finished run is a no-op. ``on_progress`` is called after each progress write."""
     if not _claim(run_id, task_id):
         return
     run = ParseRun.objects.select_related("file__sample").get(pk=run_id)
     try:
-        result = _parse(run)
+        result = _parse(run, on_progress)
         _check_build(result, run.file)
     except ParseError as error:
         _fail(run, str(error), error.line)
@@ -115,6 +136,8 @@ def parse_run_execute(*, run_id: int, task_id: str) -> None:
 
 
 def _check_size(upload: UploadedFile) -> None:
+    if not upload.size:
+        raise ValidationError(f"{upload.name}: the file is empty; nothing was stored.")
     limit = settings.CRBN_UPLOAD_MAX_BYTES
     if (upload.size or 0) > limit:
         raise ValidationError(f"{upload.name}: the file is {upload.size:,} bytes; the limit is {limit:,} bytes.")
@@ -128,16 +151,34 @@ def _sha256(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def _sniff_into(variant_file: VariantFile) -> None:
-    """Fill kind and dialect from the stored bytes; an unrecognised file keeps an empty kind for the user."""
+def _sniff_into(variant_file: VariantFile) -> ParseError | None:
+    """Fill kind and dialect from the stored bytes; return why no parser recognises the file, unless the
+    uploader chose its kind (the parse then says what was expected)."""
     source = LineSource(Path(variant_file.stored.path), variant_file.original_name, parser_limits())
     try:
         sniffed = registry.sniff(source)
-    except ParseError:
-        return
+    except ParseError as error:
+        return None if variant_file.kind else error
     variant_file.dialect = sniffed.dialect
-    if not variant_file.kind:
-        variant_file.kind = sniffed.kind
+    variant_file.kind = variant_file.kind or sniffed.kind
+    return None
+
+
+def _save_with_refusal(variant_file: VariantFile, refusal: ParseError | None, by: Any) -> None:
+    """An unrecognised file is kept, confirmed as nothing to parse, with a failed run carrying the reason."""
+    with transaction.atomic():
+        variant_file.confirmed = refusal is not None
+        variant_file.save()
+        if refusal is not None:
+            ParseRun.objects.create(
+                file=variant_file,
+                status=ParseRun.Status.FAILED,
+                error=str(refusal),
+                error_line=refusal.line,
+                bytes_total=variant_file.size,
+                finished_at=timezone.now(),
+                created_by=by,
+            )
 
 
 def _enqueue(run_id: int) -> None:
@@ -154,7 +195,7 @@ def _claim(run_id: int, task_id: str) -> bool:
     return updated == 1
 
 
-def _parse(run: ParseRun) -> ParseResult:
+def _parse(run: ParseRun, on_progress: Callable[[], None] | None) -> ParseResult:
     variant_file = run.file
     source = LineSource(Path(variant_file.stored.path), variant_file.original_name, parser_limits())
     options = ParseOptions(
@@ -164,6 +205,8 @@ def _parse(run: ParseRun) -> ParseResult:
     def progress(lines: int, bytes_read: int) -> None:
         # Outside any transaction, so the page sees it while the parse goes on.
         ParseRun.objects.filter(pk=run.pk).update(records_read=lines, bytes_read=bytes_read)
+        if on_progress is not None:
+            on_progress()
 
     return registry.parse(source, variant_file.kind, options, progress)
 

@@ -261,7 +261,8 @@ def test_detail_shows_demographics_lines_and_samples(clinician, full_patient):
     assertContains(response, "<td>bortezomib, dexamethasone, lenalidomide</td>", count=2, html=True)
     assertContains(response, "<td>No</td>", count=1, html=True)
     assertContains(response, '<abbr title="Very good partial response">VGPR</abbr>', html=True)
-    assertContains(response, '<th scope="row">ACC-REL-1</th>', html=True)
+    sample = full_patient.samples.get()
+    assertContains(response, f'<th scope="row"><a href="/samples/{sample.uuid}/">ACC-REL-1</a></th>', html=True)
     assertContains(response, '<td class="num">62</td>', html=True)
 
 

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import api
+
+app_name = "variants-api"
+urlpatterns = [
+    path("samples/<uuid:uuid>/files/", api.SampleFilesApi.as_view(), name="sample-files"),
+    path("files/<uuid:uuid>/", api.FileApi.as_view(), name="file"),
+]

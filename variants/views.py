@@ -1,0 +1,154 @@
+"""The sample page: findings, file status, upload and confirmation. Views adapt: fetch through the chokepoint,
+check the role, call one service per file, record the audit event, render or redirect."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from crbn_portal.audit import audit_record
+from crbn_portal.models import AuditEvent
+from patients.models import Sample
+
+from . import selectors, services
+from .forms import UploadForm, confirm_forms, named_message
+from .models import VariantFile
+
+
+def htmx_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """login_required for a polled partial: a plain redirect would be followed by htmx and the login page
+    swapped into the status box, so htmx is told to load the login page as a whole page instead."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        login = redirect_to_login(request.get_full_path())
+        return HttpResponseClientRedirect(login.url) if request.htmx else login
+
+    return wrapper
+
+
+@login_required
+@require_GET
+def sample_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    sample = selectors.sample_get(user=request.user, uuid=uuid)
+    audit_record(request=request, action=AuditEvent.Action.VIEW, obj=sample)
+    return _render_page(request, sample)
+
+
+@login_required
+@require_POST
+def file_upload(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    sample = selectors.sample_get_for_upload(user=request.user, uuid=uuid)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=sample, detail={"refused": "no file"})
+        return _render_page(request, sample, upload_form=form, status=400)
+    for upload in form.cleaned_data["files"]:
+        _store_one(request, sample, upload)
+    return redirect(_page_url(sample, "pending-heading"))
+
+
+@login_required
+@require_POST
+def file_confirm(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    sample = selectors.sample_get_for_upload(user=request.user, uuid=uuid)
+    pending = selectors.pending_files(selectors.sample_files(user=request.user, sample=sample))
+    pairs = confirm_forms(pending, request.POST)
+    if not all(form.is_valid() for _, form in pairs):
+        audit_record(request=request, action=AuditEvent.Action.CONFIRM, obj=sample, detail={"refused": "invalid"})
+        return _render_page(request, sample, confirm_pairs=pairs, status=400)
+    for variant_file, form in pairs:
+        _confirm_one(request, variant_file, form.cleaned_data)
+    if not pairs:
+        messages.info(request, "No file was waiting for confirmation.")
+    return redirect(_page_url(sample, "files-heading"))
+
+
+@htmx_login_required
+@require_GET
+def file_status(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The polled partial. Its live-region sentence is sent only when it differs from the one the page has
+    (``seen``), so a screen reader hears state changes, not every progress tick."""
+    sample = selectors.sample_get(user=request.user, uuid=uuid)
+    audit_record(request=request, action=AuditEvent.Action.VIEW, obj=sample, detail={"part": "file status"})
+    context = selectors.file_status_context(sample=sample, user=request.user)
+    context["announce"] = request.GET.get("seen") != context["status_summary"]
+    return render(request, "variants/_file_status.html", context)
+
+
+@login_required
+@require_GET
+def file_download(request: HttpRequest, uuid: UUID, file_uuid: UUID) -> FileResponse:
+    sample = selectors.sample_get(user=request.user, uuid=uuid)
+    variant_file = selectors.variant_file_get(user=request.user, uuid=file_uuid, sample=sample)
+    audit_record(
+        request=request, action=AuditEvent.Action.DOWNLOAD, obj=variant_file, detail={"sha256": variant_file.sha256}
+    )
+    # Octet-stream, not a type guessed from the name: a browser must save the lab's bytes, never render them.
+    return FileResponse(
+        variant_file.stored.open("rb"),
+        as_attachment=True,
+        filename=variant_file.original_name,
+        content_type="application/octet-stream",
+    )
+
+
+def _store_one(request: HttpRequest, sample: Sample, upload: UploadedFile) -> None:
+    try:
+        variant_file, created = services.variant_file_upload(sample=sample, upload=upload, by=request.user)
+    except ValidationError as error:
+        message = named_message(upload.name or "upload", error)
+        audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=sample, detail={"refused": message})
+        messages.error(request, message)
+        return
+    audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=variant_file, detail={"created": created})
+    messages.add_message(request, *_upload_message(upload.name or "upload", variant_file, created))
+
+
+def _upload_message(name: str, variant_file: VariantFile, created: bool) -> tuple[int, str]:
+    if not created:
+        uploader = variant_file.created_by.get_username() if variant_file.created_by else "an unknown user"
+        when = f"{variant_file.created_at:%d %b %Y %H:%M}"
+        return messages.INFO, f"{name}: already uploaded on {when} by {uploader} (as {variant_file.original_name})."
+    if not variant_file.kind:
+        problem = "the format is not recognised, so it cannot be parsed (the accepted formats are listed below)"
+        return messages.ERROR, f"{name}: {problem}."
+    dialect = variant_file.dialect or variant_file.get_kind_display()
+    return messages.SUCCESS, f"{name}: stored and recognised as {dialect}. Check its kind and confirm to parse it."
+
+
+def _confirm_one(request: HttpRequest, variant_file: VariantFile, choices: dict[str, str]) -> None:
+    try:
+        run = services.variant_file_confirm(variant_file=variant_file, by=request.user, **choices)
+    except ValidationError as error:
+        messages.error(request, named_message(variant_file.original_name, error))
+        return
+    detail = {"kind": variant_file.kind, "parse_run": str(run.uuid)}
+    audit_record(request=request, action=AuditEvent.Action.CONFIRM, obj=variant_file, detail=detail)
+    messages.success(request, f"{variant_file.original_name}: queued for parsing as {variant_file.get_kind_display()}.")
+
+
+def _render_page(request: HttpRequest, sample: Sample, *, status: int = 200, **forms: Any) -> HttpResponse:
+    context = selectors.sample_page_context(sample=sample, user=request.user)
+    context.update(
+        upload_form=forms.get("upload_form") or UploadForm(),
+        confirm_pairs=forms.get("confirm_pairs") or confirm_forms(context["pending"]),
+    )
+    return render(request, "variants/sample_detail.html", context, status=status)
+
+
+def _page_url(sample: Sample, fragment: str) -> str:
+    return f"{reverse('variants:sample', args=[sample.uuid])}#{fragment}"
