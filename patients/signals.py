@@ -1,12 +1,20 @@
-"""A membership's role is mirrored into the Django group of the same name, so permissions follow roles."""
+"""Signals of the patients app.
+
+A membership's role is mirrored into the Django group of the same name, so permissions follow roles. The demo
+signals let higher apps add their own demo content (files, assessments) or remove it before the clinical records
+go, without this app importing them.
+"""
 
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import Membership
+
+demo_clearing = Signal()  # before seed_demo --force deletes the clinical records
+demo_seeded = Signal()  # after the demo cohort is written; kwargs: seed, stdout (an output stream or None)
 
 
 @receiver(post_save, sender=Membership)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from patients import demo
+from patients.signals import demo_clearing, demo_seeded
 
 
 class Command(BaseCommand):
@@ -56,10 +57,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             if replace:
                 self._clear()
-            return demo.seed_demo(seed=seed, patients_per_institution=size, stdout=progress)
+            summary = demo.seed_demo(seed=seed, patients_per_institution=size, stdout=progress)
+            demo_seeded.send(sender=self.__class__, seed=seed, stdout=progress)
+            return summary
 
     def _clear(self) -> None:
         try:
+            demo_clearing.send(sender=self.__class__)
             demo.clear_demo_data()
         except (ProtectedError, RestrictedError) as error:
             message = f"--force cannot delete the existing records, other records point to them: {error}"
