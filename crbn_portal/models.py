@@ -44,6 +44,9 @@ class AuditEvent(models.Model):
         UPLOAD = "upload", "Uploaded"
         DOWNLOAD = "download", "Downloaded"
         CONFIRM = "confirm", "Confirmed"
+        LOAD = "load", "Loaded a knowledge-base draft"
+        ACTIVATE = "activate", "Activated a knowledge-base release"
+        ASSESS = "assess", "Requested an assessment"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(

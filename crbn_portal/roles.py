@@ -27,6 +27,7 @@ _CLINICAL_READ = [
     "patients.view_drug",
     "variants.view_variantfile",
     "variants.view_parserun",
+    "rules.view_assessment",
 ]
 # Who may upload variant files for an institution's samples (checked per institution by has_role_in).
 UPLOADER_ROLES = frozenset({Role.LAB_SCIENTIST, Role.ADMIN})
@@ -34,7 +35,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LAB_SCIENTIST: [*_CLINICAL_READ, "patients.add_sample", "patients.change_sample", "variants.add_variantfile"],
     Role.CLINICIAN: [*_CLINICAL_READ, "patients.add_treatmentline", "patients.change_treatmentline"],
     Role.COORDINATOR: _CLINICAL_READ,
-    Role.CURATOR: _CLINICAL_READ,
+    Role.CURATOR: [
+        *_CLINICAL_READ,
+        "rules.add_knowledgebaserelease",
+        "rules.change_knowledgebaserelease",
+        "rules.view_knowledgebaserelease",
+        "rules.activate_knowledgebaserelease",
+    ],
     Role.RESEARCHER: [],
     Role.ADMIN: [
         *_CLINICAL_READ,

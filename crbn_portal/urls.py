@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("samples/", include("variants.urls")),
     path("api/v1/", include("variants.api_urls")),
+    path("", include("rules.urls")),
 ]
 
 admin.site.site_header = "CRBN Portal administration"

@@ -1,43 +1,26 @@
 """The sample page: findings, file status, upload and confirmation. Views adapt: fetch through the chokepoint,
 check the role, call one service per file, record the audit event, render or redirect."""
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from crbn_portal.audit import audit_record
+from crbn_portal.decorators import htmx_login_required
 from crbn_portal.models import AuditEvent
 from patients.models import Sample
 
 from . import selectors, services
 from .forms import UploadForm, confirm_forms, named_message
 from .models import VariantFile
-
-
-def htmx_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """login_required for a polled partial: a plain redirect would be followed by htmx and the login page
-    swapped into the status box, so htmx is told to load the login page as a whole page instead."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        login = redirect_to_login(request.get_full_path())
-        return HttpResponseClientRedirect(login.url) if request.htmx else login
-
-    return wrapper
 
 
 @login_required

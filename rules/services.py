@@ -1,0 +1,291 @@
+"""Writes of the rules app: knowledge-base releases (load a draft, activate it), assessments (queue, run) and the
+re-assessment an activation starts. Views, tasks and the ingest receiver all come through here."""
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from patients.models import Sample
+
+from . import adapters_db
+from .diff import DiffEntry, diff_knowledge_bases
+from .engine import AssessmentInput, KnowledgeBase, KnowledgeBaseError, assess, load_kb_texts
+from .engine.kb import KB_DIR, KB_FILES
+from .models import (
+    Assessment,
+    CallChange,
+    JobStatus,
+    KnowledgeBaseRelease,
+    ReassessmentRun,
+    ReleaseStatus,
+    Trigger,
+)
+
+logger = logging.getLogger(__name__)
+
+REASSESS_CHUNK = 100
+SIGNED_REPORT_NOTE = "Reports do not exist yet: whether a signed report states the old call is not yet checked."
+
+
+# ---- releases ---------------------------------------------------------------------------------------------------
+
+
+def bundled_texts() -> dict[str, str]:
+    """The knowledge-base files shipped in rules/kb/, as text."""
+    return {name: (KB_DIR / name).read_text(encoding="utf-8") for name in KB_FILES}
+
+
+def validated(texts: Mapping[str, str]) -> KnowledgeBase:
+    """The snapshot, or a ValidationError naming the file and key path the loader objected to."""
+    try:
+        return load_kb_texts(texts)
+    except KnowledgeBaseError as error:
+        raise ValidationError(str(error)) from error
+
+
+@lru_cache(maxsize=16)
+def _snapshot(release_pk: int, sha256: str) -> KnowledgeBase:
+    # Keyed by digest as well as id: a draft's files may change, and its digest changes with them.
+    return load_kb_texts(KnowledgeBaseRelease.objects.values_list("files", flat=True).get(pk=release_pk))
+
+
+def knowledge_base(release: KnowledgeBaseRelease) -> KnowledgeBase:
+    """The engine's snapshot of a stored release (parsed once per process and digest)."""
+    return _snapshot(release.pk, release.sha256)
+
+
+def release_load_draft(*, by: Any, texts: Mapping[str, str] | None = None) -> KnowledgeBaseRelease:
+    """Validate the files (default: the bundled ones) and store them as a draft. A draft with the same release id
+    is replaced; an id an active or retired release already holds is refused, since released content never
+    changes: the curator gives the new draft its own id in release.yaml."""
+    files = dict(texts if texts is not None else bundled_texts())
+    kb = validated(files)
+    with transaction.atomic():
+        release = KnowledgeBaseRelease.objects.select_for_update().filter(release_id=kb.release).first()
+        if release is not None and release.status != ReleaseStatus.DRAFT:
+            raise ValidationError(
+                f"release.yaml: release: {kb.release!r} is already {release.get_status_display().lower()}; "
+                "give the draft a new release id."
+            )
+        release = release or KnowledgeBaseRelease(release_id=kb.release, created_by=by)
+        release.release_date, release.summary = kb.date, kb.summary
+        release.files, release.sha256, release.loaded_by = files, kb.sha256, by
+        release.save()
+    return release
+
+
+def release_diff(draft: KnowledgeBaseRelease, active: KnowledgeBaseRelease | None) -> tuple[DiffEntry, ...]:
+    """What activating ``draft`` would change against ``active`` (everything is new when none is active)."""
+    return diff_knowledge_bases(knowledge_base(active) if active else None, knowledge_base(draft))
+
+
+def release_activate(*, release: KnowledgeBaseRelease, by: Any) -> ReassessmentRun:
+    """Retire the active release, activate the draft and start re-assessing every sample, all or nothing.
+
+    The re-assessment is enqueued only after the commit, so the worker sees the new active release."""
+    try:
+        with transaction.atomic():
+            run = _activate(release, by)
+            transaction.on_commit(lambda: _enqueue_reassessment(run.pk))
+    except IntegrityError as error:
+        # Two curators activating at once: the one-active constraint lets exactly one of them through.
+        raise ValidationError("Another release was activated at the same time. Reload the page.") from error
+    return run
+
+
+def _activate(release: KnowledgeBaseRelease, by: Any) -> ReassessmentRun:
+    draft = KnowledgeBaseRelease.objects.select_for_update().get(pk=release.pk)
+    if draft.status != ReleaseStatus.DRAFT:
+        raise ValidationError(
+            f"{draft.release_id} is {draft.get_status_display().lower()}: only a draft can be activated."
+        )
+    validated(draft.files)  # the loader may have grown stricter since the draft was loaded
+    now = timezone.now()
+    for current in KnowledgeBaseRelease.objects.select_for_update().filter(status=ReleaseStatus.ACTIVE):
+        current.status, current.retired_at = ReleaseStatus.RETIRED, now
+        current.save(update_fields=["status", "retired_at", "updated_at"])
+    draft.status, draft.activated_at, draft.activated_by = ReleaseStatus.ACTIVE, now, by
+    draft.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
+    return ReassessmentRun.objects.create(release=draft, created_by=by)
+
+
+def _enqueue_reassessment(run_id: int) -> None:
+    from .tasks import reassess_release
+
+    reassess_release.delay(run_id)
+
+
+# ---- assessments ------------------------------------------------------------------------------------------------
+
+
+def assessment_queue(*, sample: Sample, trigger: str, by: Any = None) -> Assessment:
+    """Queue an assessment of the sample. After an ingest, one still waiting is returned instead of a second: it
+    reads the sample's rows when it runs, so it sees every file parsed meanwhile. A person's request always gets
+    its own row, so a waiting row whose message was lost can never swallow it."""
+    with transaction.atomic():
+        waiting = Assessment.objects.filter(sample=sample, status=JobStatus.QUEUED, reassessment=None).first()
+        if waiting is not None and trigger == Trigger.INGEST:
+            return waiting
+        assessment = Assessment.objects.create(sample=sample, trigger=trigger, created_by=by)
+        transaction.on_commit(lambda: _enqueue_assessment(assessment.pk))
+    return assessment
+
+
+def _enqueue_assessment(assessment_id: int) -> None:
+    from .tasks import assess_sample
+
+    assess_sample.delay(assessment_id)
+
+
+def assessment_execute(*, assessment_id: int, task_id: str) -> None:
+    """Claim a queued assessment and run it. A redelivered task (same id) may take over its own row; any other
+    claim on a running or finished row is a no-op."""
+    if not _claim(Assessment, assessment_id, task_id):
+        return
+    assessment = Assessment.objects.select_related("sample__patient").get(pk=assessment_id)
+    _evaluate(assessment, active_release())
+
+
+def assessment_run(
+    *, sample: Sample, trigger: str, by: Any = None, reassessment: ReassessmentRun | None = None
+) -> Assessment:
+    """Assess now, in the caller's process (the re-assessment job, which compares the calls straight away).
+    With a re-assessment run, its release is used; otherwise the active one, or the bundled files if none."""
+    assessment = Assessment.objects.create(
+        sample=sample,
+        trigger=trigger,
+        created_by=by,
+        reassessment=reassessment,
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    return _evaluate(assessment, reassessment.release if reassessment else active_release())
+
+
+def active_release() -> KnowledgeBaseRelease | None:
+    return KnowledgeBaseRelease.objects.filter(status=ReleaseStatus.ACTIVE).first()
+
+
+def input_checksum(data: AssessmentInput) -> str:
+    """sha256 of the input facts as canonical JSON (sorted keys, ISO dates): equal inputs, equal checksums."""
+    text = json.dumps(asdict(data), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _evaluate(assessment: Assessment, release: KnowledgeBaseRelease | None) -> Assessment:
+    """Run the engine and store the outcome on the row; a failure is stored as the row's error, never raised,
+    so one bad sample cannot stop an ingest or a re-assessment of every sample."""
+    try:
+        kb = knowledge_base(release) if release else validated(bundled_texts())
+        data, warnings = adapters_db.assessment_input(assessment.sample)
+        outcome = assess(data, kb)
+    except (ValueError, ValidationError) as error:  # a fact that breaks its invariant, an unloadable release
+        return _failed(assessment, f"The assessment could not be made: {_message(error)}")
+    except Exception:
+        logger.exception("Assessment %s failed unexpectedly", assessment.pk)
+        return _failed(assessment, "An internal error stopped the assessment; the sample's data are unchanged.")
+    assessment.release, assessment.bundled = release, release is None
+    assessment.kb_release, assessment.kb_sha256, assessment.engine_version = (
+        kb.release,
+        kb.sha256,
+        outcome.engine_version,
+    )
+    assessment.result = outcome.to_dict()
+    assessment.calls = {item.drug: item.call.value for item in outcome.drugs}
+    assessment.qc_status, assessment.input_checksum = outcome.qc.status.value, input_checksum(data)
+    assessment.warnings = list(warnings)
+    assessment.status, assessment.finished_at = JobStatus.DONE, timezone.now()
+    assessment.save()
+    return assessment
+
+
+def _message(error: Exception) -> str:
+    return "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _failed(assessment: Assessment, message: str) -> Assessment:
+    assessment.status, assessment.error, assessment.finished_at = JobStatus.FAILED, message, timezone.now()
+    assessment.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    return assessment
+
+
+def _claim(model: type[Assessment] | type[ReassessmentRun], pk: int, task_id: str) -> bool:
+    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, task_id=task_id)
+    updated = model.objects.filter(claimable, pk=pk).update(
+        status=JobStatus.RUNNING, task_id=task_id, started_at=timezone.now()
+    )
+    return updated == 1
+
+
+# ---- re-assessment after an activation --------------------------------------------------------------------------
+
+
+def reassess_all(*, run_id: int, task_id: str) -> None:
+    """Assess every sample with stored facts against the run's release, in chunks, recording each drug whose
+    call changed against the sample's previous assessment. A redelivered run resumes where it stopped: samples
+    this run already assessed are skipped (one assessment per sample per run is a constraint)."""
+    if not _claim(ReassessmentRun, run_id, task_id):
+        return
+    run = ReassessmentRun.objects.select_related("release", "created_by").get(pk=run_id)
+    try:
+        _reassess_pending(run)
+    except Exception:
+        logger.exception("Re-assessment %s failed", run_id)
+        ReassessmentRun.objects.filter(pk=run_id).update(
+            status=JobStatus.FAILED, error="An internal error stopped the re-assessment.", finished_at=timezone.now()
+        )
+        return
+    ReassessmentRun.objects.filter(pk=run_id).update(status=JobStatus.DONE, finished_at=timezone.now())
+
+
+def _reassess_pending(run: ReassessmentRun) -> None:
+    sample_ids = adapters_db.samples_with_facts()
+    finished = set(run.assessments.values_list("sample_id", flat=True))
+    pending = [pk for pk in sample_ids if pk not in finished]
+    ReassessmentRun.objects.filter(pk=run.pk).update(total=len(sample_ids), done=len(sample_ids) - len(pending))
+    for start in range(0, len(pending), REASSESS_CHUNK):
+        chunk = pending[start : start + REASSESS_CHUNK]
+        for sample in Sample.objects.filter(pk__in=chunk).select_related("patient").order_by("pk"):
+            _reassess_sample(run, sample)
+        ReassessmentRun.objects.filter(pk=run.pk).update(done=F("done") + len(chunk))
+
+
+def _reassess_sample(run: ReassessmentRun, sample: Sample) -> None:
+    # Compared with the latest assessment made under an earlier release (or the bundled files): an ingest or a
+    # request after the activation already uses the new release and would hide the change.
+    previous = Assessment.objects.done().filter(sample=sample).exclude(release=run.release).newest_first().first()
+    # The new assessment and its call changes commit together: a worker killed between them would otherwise
+    # leave an assessment that the resumed run skips, and its changes would never be listed.
+    with transaction.atomic():
+        current = assessment_run(sample=sample, trigger=Trigger.ACTIVATION, by=run.created_by, reassessment=run)
+        if previous is not None and current.status == JobStatus.DONE:
+            CallChange.objects.bulk_create(_changes(run, previous, current))
+
+
+def _changes(run: ReassessmentRun, previous: Assessment, current: Assessment) -> list[CallChange]:
+    drugs = current.result["drugs"] if current.result else {}
+    return [
+        CallChange(
+            run=run,
+            sample=current.sample,
+            previous=previous,
+            assessment=current,
+            drug=drug,
+            old_call=previous.calls.get(drug, ""),
+            new_call=call,
+            entry=", ".join(drugs.get(drug, {}).get("entries", []))[:200],
+            affects_signed_report=False,
+            note=SIGNED_REPORT_NOTE,
+        )
+        for drug, call in current.calls.items()
+        if previous.calls.get(drug, "") != call
+    ]
