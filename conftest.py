@@ -9,7 +9,8 @@ import pytest
 from crbn_portal.roles import Role
 from patients.tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "shared" / "corpus"
+SHARED_DIR = Path(__file__).resolve().parent.parent / "shared"
+CORPUS_DIR = SHARED_DIR / "corpus"
 
 
 @pytest.fixture(autouse=True)
@@ -48,11 +49,21 @@ def service_required(name: str, url: str) -> str:
     pytest.skip(f"{name} not configured: set its URL to run this test")
 
 
+def _shared_folder(folder: Path) -> Path:
+    if folder.is_dir():
+        return folder
+    if os.environ.get("REQUIRE_CORPUS") == "1":
+        pytest.fail(f"shared folder {folder} is required (REQUIRE_CORPUS=1) but absent")
+    pytest.skip(f"shared folder {folder} absent")
+
+
 @pytest.fixture
 def corpus_dir() -> Path:
     """The shared corpus of real files; skipped when absent unless REQUIRE_CORPUS=1."""
-    if CORPUS_DIR.is_dir():
-        return CORPUS_DIR
-    if os.environ.get("REQUIRE_CORPUS") == "1":
-        pytest.fail(f"corpus folder {CORPUS_DIR} is required (REQUIRE_CORPUS=1) but absent")
-    pytest.skip(f"corpus folder {CORPUS_DIR} absent")
+    return _shared_folder(CORPUS_DIR)
+
+
+@pytest.fixture
+def domain_dir() -> Path:
+    """The shared domain notes (UniProt sequence and features); skipped like the corpus when absent."""
+    return _shared_folder(SHARED_DIR / "domain")

@@ -16,8 +16,6 @@ from rules.engine.kb import KB_DIR, KB_FILES
 
 from .factories import DRUGS
 
-CANONICAL_FASTA = Path("/work/shared/domain/CRBN_Q96SW2_protein.fasta")
-
 
 def test_shipped_release_loads_with_its_id_and_every_cell(kb: KnowledgeBase) -> None:
     assert kb.release == "2026.11-draft1"
@@ -74,8 +72,9 @@ def test_skip_threshold_is_a_reference_point_not_a_validated_cut_off(kb: Knowled
     assert item.citations == ("blood_neoplasia2025",)
 
 
-def test_class_b_residues_match_the_uniprot_sequence(kb: KnowledgeBase) -> None:
-    fasta = "".join(line.strip() for line in CANONICAL_FASTA.read_text().splitlines() if not line.startswith(">"))
+def test_class_b_residues_match_the_uniprot_sequence(kb: KnowledgeBase, domain_dir: Path) -> None:
+    lines = (domain_dir / "CRBN_Q96SW2_protein.fasta").read_text().splitlines()
+    fasta = "".join(line.strip() for line in lines if not line.startswith(">"))
     assert kb.numbering.sequence == fasta
     labels = [residue.label for residue in kb.matching.binding.residues]
     assert labels == ["C323", "C326", "C391", "C394", "H378", "W380", "Y384", "W386", "W400", "F402"]
