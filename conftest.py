@@ -19,6 +19,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded and demo files go to a folder of the test's own, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class World:
     """Two institutions in different regions and one user per persona."""

@@ -138,7 +138,7 @@ STORAGES = {
 # --- Celery: JSON only; a task is acknowledged after it ran, so a killed worker's task is redelivered. ---
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_FILESYSTEM_DIR / 'results'}"
 )
