@@ -1,15 +1,17 @@
 """Small-variant VCF (4.1-4.3) from somatic and germline callers, reduced to the kept loci. Pure Python.
 
 Speed (DESIGN.md, "Known pitfalls"): a whole genome holds millions of records and only a few hundred fall in the
-loci, so a record is judged on its CHROM bytes and POS before it is decoded or split. With a tabix (.tbi) or
+loci, so a record is judged on its CHROM bytes and POS before it is decoded or split, and runs of records that
+need nothing are skipped by regular expressions over whole blocks of lines, at C speed. With a tabix (.tbi) or
 CSI index beside the file, or given, the loci are read by region queries instead of a scan. Records outside
 the loci are counted, never validated or kept.
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pysam
 
@@ -17,7 +19,7 @@ from variants import crbn
 
 from .annotation import Annotator
 from .facts import ParseError, ParseOptions, ParseResult, SmallVariant
-from .reader import LineSource, Progress, decode
+from .reader import LineSource, LineStream, Progress, decode
 from .vcf_header import (
     FieldDef,
     SampleChoice,
@@ -114,21 +116,22 @@ def parse(
 ) -> ParseResult:
     """Kept records of the tumour sample. ``loci`` (gene -> interval) defaults to the build's loci of interest;
     ``index`` is a .tbi/.csi path, else one beside the file is used when present."""
-    lines = source.lines(progress)
-    header = read_header(source.name, lines)
-    build = resolve_build(header, options)
-    choice = choose_tumour_sample(header, options)
-    result = ParseResult("small_variants", dialect(header), build.build, build.evidence, choice.tumour, choice.reason)
-    result.warnings += [build.warning] if build.warning else []
-    regions = _regions(loci if loci is not None else crbn.loci_of_interest(build.build or ""))
-    records = _Records(source, header, choice, build.build or "", regions)
-    index_path = (index or _index_beside(source)) if source.compressed else None
-    if index_path is not None and _read_indexed(records, index_path, result):
-        lines.close()
-        if progress is not None:
-            progress(records.records_read, source.size)
-    else:
-        records.scan(lines)
+    with source.open(progress) as stream:
+        header = read_header(source.name, stream.lines())
+        build = resolve_build(header, options)
+        choice = choose_tumour_sample(header, options)
+        result = ParseResult(
+            "small_variants", dialect(header), build.build, build.evidence, choice.tumour, choice.reason
+        )
+        result.warnings += [build.warning] if build.warning else []
+        regions = _regions(loci if loci is not None else crbn.loci_of_interest(build.build or ""))
+        records = _Records(source, header, choice, build.build or "", regions)
+        index_path = (index or _index_beside(source)) if source.compressed else None
+        if index_path is not None and _read_indexed(records, index_path, result):
+            if progress is not None:
+                progress(records.records_read, source.size)
+        else:
+            records.scan(stream)
     return records.fill(result)
 
 
@@ -183,25 +186,16 @@ class _Records:
 
     # Scan ----------------------------------------------------------------------------------------------------
 
-    def scan(self, lines: Iterator[tuple[int, bytes]]) -> None:
-        """The hot loop. A record on the previous record's chromosome costs one startswith; a chromosome change
-        one dict lookup; POS is read only on kept chromosomes. Counting in a local keeps attribute access out."""
-        stop = _StopRule(self.header, self.regions)
-        prefix, spans, count = b"\x00", None, 0  # prefix: the CHROM field and its tab, e.g. b"chr3\t"
-        for number, raw in lines:
-            if not raw.startswith(prefix):
-                if not raw:
-                    continue
-                tab = raw.find(b"\t")
-                prefix, chrom = raw[: tab + 1], self._chrom(number, raw, tab)
-                spans = self.regions.get(chrom)
-                if stop.passed(chrom):
-                    count += 1
-                    break
-            count += 1
-            if spans is not None and self._near(spans, _pos_bytes(raw, len(prefix) - 1), number):
-                self.record(number, decode(self.source.name, number, raw))
-        self.records_read = count
+    def scan(self, stream: LineStream) -> None:
+        """The hot loop, over blocks of whole lines (see _Scan). The stream's line count is kept current, so the
+        reader's own errors name the right line."""
+        scan = _Scan(self)
+        for block in stream.blocks():
+            lines, stop = scan.block(block, stream.line + 1)
+            stream.line += lines
+            if stop:
+                break
+        self.records_read = scan.count
 
     def _chrom(self, number: int, raw: bytes, tab: int) -> str:
         if tab <= 0:
@@ -273,6 +267,95 @@ class _Records:
 
     def _expected(self) -> str:
         return f"{len(self.header.columns)} tab-separated columns, as on the #CHROM line {self.header.header_line}"
+
+
+class _Scan:
+    """One scan's state. A run of records on the current chromosome that needs nothing (another chromosome than
+    the loci's, or POS far from every locus) is skipped by one regular-expression match per 1,024 lines, at C
+    speed, counting lines exactly; the line that ends a run (a new chromosome, a POS that may be near a locus,
+    a malformed POS, an empty line) goes through the per-line rules. So the result, errors and line numbers are
+    those of a line-by-line scan, in any record order, and a sorted file costs little more than inflating it."""
+
+    MAX_PATTERNS = 4_096  # past this many chromosomes, compiling patterns would cost more than it saves
+
+    def __init__(self, records: _Records) -> None:
+        self.records, self.stop = records, _StopRule(records.header, records.regions)
+        self.prefix, self.spans, self.count = b"\x00", None, 0  # prefix: the CHROM field and its tab
+        self.runs: list[tuple[Callable[[bytes, int], re.Match[bytes] | None], int]] = []
+        self.patterns: dict[bytes, list[tuple[Callable[[bytes, int], re.Match[bytes] | None], int]]] = {}
+
+    def block(self, block: bytes, number: int) -> tuple[int, bool]:
+        """(lines in the block, whether the scan has passed the last locus). ``number`` is its first line's."""
+        first, pos, end = number, 0, len(block)
+        while pos < end:
+            pos, skipped = self._skip(block, pos)
+            number, self.count = number + skipped, self.count + skipped
+            if pos >= end:
+                break
+            eol = block.find(b"\n", pos)
+            if self.line(number, block[pos:eol]):
+                return number - first + 1, True
+            number, pos = number + 1, eol + 1
+        return number - first, False
+
+    def line(self, number: int, raw: bytes) -> bool:
+        """The per-line rules: a record on the current chromosome costs one startswith; a new chromosome one dict
+        lookup; POS is read only on the loci's chromosomes. True when the scan may stop."""
+        records = self.records
+        if not raw.startswith(self.prefix):
+            if not raw:
+                return False
+            tab = raw.find(b"\t")
+            self.prefix, chrom = raw[: tab + 1], records._chrom(number, raw, tab)
+            self.spans = records.regions.get(chrom)
+            self.runs = self._runs(self.prefix, self.spans)
+            if self.stop.passed(chrom):
+                self.count += 1
+                return True
+        self.count += 1
+        if self.spans is not None and records._near(self.spans, _pos_bytes(raw, len(self.prefix) - 1), number):
+            records.record(number, decode(records.source.name, number, raw))
+        return False
+
+    def _skip(self, block: bytes, pos: int) -> tuple[int, int]:
+        skipped = 0
+        for match, lines in self.runs:
+            found = match(block, pos)
+            while found:
+                pos, skipped = found.end(), skipped + lines
+                found = match(block, pos)
+        return pos, skipped
+
+    def _runs(self, prefix: bytes, spans: list[Region] | None) -> list[tuple[Callable[..., Any], int]]:
+        if prefix not in self.patterns and len(self.patterns) < self.MAX_PATTERNS:
+            line = _skippable_line(prefix, spans)
+            runs = [(re.compile(b"(?:%s){%d}" % (line, n)).match, n) for n in (1024, 32)]
+            self.patterns[prefix] = [*runs, (re.compile(line).match, 1)]
+        return self.patterns.get(prefix, [])
+
+
+def _skippable_line(prefix: bytes, spans: list[Region] | None) -> bytes:
+    """A record the scan may skip: on this chromosome and, where it holds loci, with a well-formed POS that no
+    locus is near (leading zeros are left to the per-line check too)."""
+    if spans is None:
+        return re.escape(prefix) + rb"[^\n]*+\n"
+    near = b"|".join([b"0", *(_decimal_range(max(r.start - MAX_REF_LENGTH, 1), r.end) for r in spans)])
+    return re.escape(prefix) + rb"(?!" + near + rb")[0-9]++(?:\t[^\n]*+)?\n"
+
+
+def _decimal_range(low: int, high: int) -> bytes:
+    """A pattern matching every POS in [low, high] (and a few more, which the exact check then turns down): per
+    number of digits, the common leading digits, a class for the next one, then the rest of the digits."""
+    patterns = []
+    for digits in range(len(str(low)), len(str(high)) + 1):
+        lo, hi = str(max(low, 10 ** (digits - 1))), str(min(high, 10**digits - 1))
+        common = next((lo[:i] for i in range(digits) if lo[i] != hi[i]), lo)
+        if len(common) == digits:
+            patterns.append(common)
+        else:
+            rest = digits - len(common) - 1
+            patterns.append(f"{common}[{lo[len(common)]}-{hi[len(common)]}][0-9]{{{rest}}}")
+    return b"|".join(pattern.encode() + rb"[\t\n]" for pattern in patterns)
 
 
 class _Context:
