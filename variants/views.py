@@ -93,8 +93,10 @@ def _store_one(request: HttpRequest, sample: Sample, upload: UploadedFile) -> No
     try:
         variant_file, created = services.variant_file_upload(sample=sample, upload=upload, by=request.user)
     except ValidationError as error:
+        # An unrecognised file is kept (with its failed run); other refusals store nothing.
         message = named_message(upload.name or "upload", error)
-        audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=sample, detail={"refused": message})
+        kept = getattr(error, "variant_file", None)
+        audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=kept or sample, detail={"refused": message})
         messages.error(request, message)
         return
     audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=variant_file, detail={"created": created})
@@ -106,9 +108,6 @@ def _upload_message(name: str, variant_file: VariantFile, created: bool) -> tupl
         uploader = variant_file.created_by.get_username() if variant_file.created_by else "an unknown user"
         when = f"{variant_file.created_at:%d %b %Y %H:%M}"
         return messages.INFO, f"{name}: already uploaded on {when} by {uploader} (as {variant_file.original_name})."
-    if not variant_file.kind:
-        problem = "the format is not recognised, so it cannot be parsed (the accepted formats are listed below)"
-        return messages.ERROR, f"{name}: {problem}."
     dialect = variant_file.dialect or variant_file.get_kind_display()
     return messages.SUCCESS, f"{name}: stored and recognised as {dialect}. Check its kind and confirm to parse it."
 
