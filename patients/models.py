@@ -38,6 +38,9 @@ class Institution(TrackedModel):
     code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. NBH.")
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code.")
     region = models.CharField(max_length=100, help_text="Geographic region, used by the registry.")
+    requires_second_reviewer = models.BooleanField(
+        default=False, help_text="Relapse reports need a second clinician's review before they can be signed."
+    )
 
     objects = InstitutionQuerySet.as_manager()
 
