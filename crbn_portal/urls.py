@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
     path("samples/", include("variants.urls")),
+    path("worklist/", include("reports.urls")),
     path("api/v1/", include("variants.api_urls")),
     path("", include("rules.urls")),
 ]
