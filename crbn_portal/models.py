@@ -47,6 +47,13 @@ class AuditEvent(models.Model):
         LOAD = "load", "Loaded a knowledge-base draft"
         ACTIVATE = "activate", "Activated a knowledge-base release"
         ASSESS = "assess", "Requested an assessment"
+        DRAFT = "draft", "Drafted a report"
+        SUBMIT = "submit", "Submitted a report for review"
+        REVIEW = "review", "Reviewed a report"
+        RETURN = "return", "Returned a report"
+        SIGN = "sign", "Signed a report"
+        AMEND = "amend", "Amended a signed report"
+        RENDER = "render", "Rendered a report"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -28,12 +28,23 @@ _CLINICAL_READ = [
     "variants.view_variantfile",
     "variants.view_parserun",
     "rules.view_assessment",
+    "reports.view_report",
+    "reports.view_reportreview",
 ]
+# Relapse reports: lab scientists draft and submit them; clinicians also review, sign and amend (each action is
+# checked again per institution by has_role_in).
+_REPORT_WRITE = ["reports.add_report", "reports.change_report"]
 # Who may upload variant files for an institution's samples (checked per institution by has_role_in).
 UPLOADER_ROLES = frozenset({Role.LAB_SCIENTIST, Role.ADMIN})
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.LAB_SCIENTIST: [*_CLINICAL_READ, "patients.add_sample", "patients.change_sample", "variants.add_variantfile"],
-    Role.CLINICIAN: [*_CLINICAL_READ, "patients.add_treatmentline", "patients.change_treatmentline"],
+    Role.LAB_SCIENTIST: [
+        *_CLINICAL_READ,
+        *_REPORT_WRITE,
+        "patients.add_sample",
+        "patients.change_sample",
+        "variants.add_variantfile",
+    ],
+    Role.CLINICIAN: [*_CLINICAL_READ, *_REPORT_WRITE, "patients.add_treatmentline", "patients.change_treatmentline"],
     Role.COORDINATOR: _CLINICAL_READ,
     Role.CURATOR: [
         *_CLINICAL_READ,

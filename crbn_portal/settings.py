@@ -183,6 +183,9 @@ REST_FRAMEWORK = {
 CRBN_UPLOAD_MAX_BYTES = env.int("CRBN_UPLOAD_MAX_BYTES", default=2 * 1024**3)
 CRBN_MAX_LINE_BYTES = env.int("CRBN_MAX_LINE_BYTES", default=1_000_000)
 CRBN_MAX_INFLATED_BYTES = env.int("CRBN_MAX_INFLATED_BYTES", default=200 * 1024**3)
+# The laboratory named on every signed report's header.
+CRBN_LAB_NAME = env.str("CRBN_LAB_NAME", default="CRBN Portal demonstration laboratory")
+CRBN_LAB_ADDRESS = env.str("CRBN_LAB_ADDRESS", default="Demonstration data only — not a clinical laboratory")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("samples/", include("variants.urls")),
     path("worklist/", include("reports.urls")),
+    path("reports/", include("reports.report_urls")),
     path("api/v1/", include("variants.api_urls")),
     path("", include("rules.urls")),
 ]

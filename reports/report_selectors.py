@@ -1,0 +1,104 @@
+"""Reads for the report pages (the worklist's reads live in selectors.py). Every report and sample is fetched
+through the chokepoint, ``visible_to(user)``: one the user may not see is a 404."""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.safestring import SafeString, mark_safe
+
+from crbn_portal.permissions import get_visible_or_404
+from patients.models import Sample
+from rules.models import Assessment
+
+from . import access
+from .document import document_context, render_document_html
+from .models import Report, ReportReview, ReviewDecision
+from .services import latest_assessment, report_meta
+
+
+def require_reader(user: Any) -> None:
+    access.require(user.has_perm("reports.view_report"), "Your role does not read relapse reports.")
+
+
+def report_get(*, user: Any, uuid: UUID) -> Report:
+    visible = Report.objects.visible_to(user).select_related(
+        "sample__patient", "sample__institution", "assessment", "created_by", "changed_by", "signed_by"
+    )
+    return get_object_or_404(visible, uuid=uuid)
+
+
+def sample_get(*, user: Any, uuid: UUID) -> Sample:
+    return get_visible_or_404(Sample, user, uuid=uuid)
+
+
+def sample_reports(sample: Sample) -> QuerySet[Report]:
+    return Report.objects.filter(sample=sample).select_related("created_by", "signed_by").order_by("-version")
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where the current review round stands against the institution's second-reviewer rule."""
+
+    required: bool
+    approvals: tuple[ReportReview, ...]
+
+    def satisfied_for(self, signer: Any) -> bool:
+        """The signer's own approval does not count: the rule asks for a second clinician."""
+        return not self.required or any(review.reviewer_id != signer.pk for review in self.approvals)
+
+
+def review_state(report: Report) -> ReviewState:
+    approvals = report.reviews.filter(round=report.round, decision=ReviewDecision.APPROVE).select_related("reviewer")
+    return ReviewState(report.sample.institution.requires_second_reviewer, tuple(approvals) if report.round else ())
+
+
+def preview_html(report: Report, user: Any) -> SafeString:
+    """The document as the browser shows it, built from the same template as the PDF."""
+    context = document_context(sample=report.sample, assessment=report.assessment, meta=report_meta(report), user=user)
+    # The document module renders through Django templates, which escape every value.
+    return mark_safe(render_document_html(context=context, for_pdf=False))
+
+
+def newer_assessment(report: Report) -> Assessment | None:
+    """A completed assessment made after the one an unsigned report states (the signer should know)."""
+    if report.sealed:
+        return None
+    latest = latest_assessment(report.sample)
+    return latest if latest is not None and latest.pk != report.assessment_id else None
+
+
+def report_page_context(*, report: Report, user: Any) -> dict[str, Any]:
+    reviews = review_state(report)
+    return {
+        "report": report,
+        "sample": report.sample,
+        "versions": sample_reports(report.sample),
+        "reviews": report.reviews.select_related("reviewer"),
+        "review_state": reviews,
+        "sign_ready": reviews.satisfied_for(user),
+        "actions": access.allowed_actions(user, report),
+        "is_author": report.created_by_id == user.pk,
+        "newer_assessment": newer_assessment(report),
+        "preview": preview_html(report, user),
+        "polling": report.render_status in (Report.RenderStatus.QUEUED, Report.RenderStatus.RENDERING),
+    }
+
+
+def render_status_context(*, report: Report, user: Any) -> dict[str, Any]:
+    return {
+        "report": report,
+        "actions": access.allowed_actions(user, report),
+        "polling": report.render_status in (Report.RenderStatus.QUEUED, Report.RenderStatus.RENDERING),
+    }
+
+
+def sample_page_context(*, sample: Sample, user: Any) -> dict[str, Any]:
+    return {
+        "sample": sample,
+        "reports": sample_reports(sample),
+        "assessment": latest_assessment(sample),
+        "may_draft": access.may_draft(user, sample) and not Report.objects.filter(sample=sample).exists(),
+    }

@@ -1,0 +1,11 @@
+"""Celery tasks: ids in, one service call. ``render_*`` tasks go to the render queue (CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+
+# The report row holds the render's state; the service claims it, so a redelivered task is a no-op or a resume.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def render_report_pdf(self, report_id: int) -> None:  # type: ignore[no-untyped-def]
+    from .services import report_render_pdf
+
+    report_render_pdf(report_id=report_id, task_id=self.request.id)
