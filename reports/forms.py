@@ -6,7 +6,7 @@ from django import forms
 
 from patients.models import Institution
 
-from .status import UNSAMPLED_STATUSES, UNTESTED_STATUSES
+from .status import UNSAMPLED_STATUSES, UNTESTED_STATUSES, ReviewStatus
 
 
 class WorklistFilterForm(forms.Form):
@@ -19,6 +19,7 @@ class WorklistFilterForm(forms.Form):
             ("", "Any"),
             ("Awaiting CRBN testing", [(status.value, status.label) for status in UNTESTED_STATUSES]),
             ("Without a sample", [(status.value, status.label) for status in UNSAMPLED_STATUSES]),
+            ("Reports awaiting review", [(status.value, status.label) for status in ReviewStatus]),
         ],
     )
 

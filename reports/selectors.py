@@ -2,8 +2,9 @@
 
 The worklist is a list of sections, each a prompt to act with its own query, table and empty state. The first two
 carry the programme of domain/CRBN.md section 1: test CRBN at the first progression of Len/Pom-exposed patients.
-A later section (relapse reports awaiting review) slots in as one more builder in ``SECTION_BUILDERS`` and one
-more table template; the page, the filters, the pagination and the audit stay as they are.
+The third follows the results to a signed report: relapse samples with a result and no report, and reports being
+drafted, reviewed or returned. A section is one builder in ``SECTION_BUILDERS`` and one table template; the page,
+the filters, the pagination and the audit are shared.
 
 Whether a row belongs on the list, and its status, are decided in SQL so that filters, counts and pagination agree;
 the page's 25 rows are then completed (treatment lines, error texts) with a fixed number of prefetch queries.
@@ -11,7 +12,7 @@ the page's 25 rows are then completed (treatment lines, error texts) with a fixe
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -19,6 +20,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     Exists,
     IntegerField,
     OuterRef,
@@ -29,21 +31,26 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
 from patients.models import Institution, LineDrug, Patient, Sample, TreatmentLine
 from patients.selectors import CRBN_DEPENDENT_DRUGS, DRUG_ABBREVIATIONS
 from rules.models import Assessment, JobStatus
+from rules.templatetags.rules_labels import CALL_LABELS
 from variants.models import ParseRun, VariantFile
 from variants.selectors import with_current_runs
 
 from .forms import WorklistFilterForm
-from .status import NEXT_STEPS, WorklistStatus
+from .models import OPEN_STATUSES, Report
+from .status import NEXT_STEPS, REVIEW_NEXT_STEPS, REVIEW_STATUS_OF_REPORT, ReviewStatus, WorklistStatus
 
 PAGE_SIZE = 25
 # The programme's entry criterion (CRBN.md section 1): exposure to either drug, in any line.
 LEN_POM = ("lenalidomide", "pomalidomide")
+# A result on these awaits a report; a baseline sample's result is context for a relapse report, not reported alone.
+RELAPSE_TIMEPOINTS = (Sample.Timepoint.FIRST_RELAPSE, Sample.Timepoint.LATER_RELAPSE)
 
 
 # ---- access -----------------------------------------------------------------------------------------------------
@@ -108,6 +115,42 @@ class UnsampledRow:
         return NEXT_STEPS[self.status]
 
 
+@dataclass(frozen=True)
+class DrugCall:
+    """The engine's verdict for one drug, as the worklist abbreviates it: "Len: resistance likely"."""
+
+    name: str
+    abbreviation: str
+    call: str
+
+    @property
+    def label(self) -> str:
+        return CALL_LABELS.get(self.call, self.call.replace("_", " ")).lower()
+
+    def __str__(self) -> str:
+        return f"{self.abbreviation}: {self.label}"
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A relapse sample whose result is on its way to a signed report: no report yet, or a version being worked on."""
+
+    patient: Patient
+    sample: Sample
+    report: Report | None  # the open version; None while the result awaits a report
+    verdict: tuple[DrugCall, ...]  # of the assessment the report states, or of the latest one without a report
+    author: str
+    last_change: datetime | None  # the report's, or the result's time without a report
+    last_change_by: str
+    days_waiting: int | None
+    status: ReviewStatus
+    detail: str  # the reviewer's comment on a returned report
+
+    @property
+    def next_step(self) -> str:
+        return REVIEW_NEXT_STEPS[self.status]
+
+
 # ---- sections ---------------------------------------------------------------------------------------------------
 
 
@@ -137,6 +180,7 @@ class WorklistSection:
     rows: list[Any]
     previous_url: str | None
     next_url: str | None
+    row_noun: str = "patient"  # what one row is, for "Showing 1-25 of 40 patients"
 
     @property
     def count(self) -> int:
@@ -212,8 +256,41 @@ def unsampled_first_progression_section(
     )
 
 
+def reports_awaiting_review_section(*, user: Any, filters: Filters, params: QueryDict, today: date) -> WorklistSection:
+    samples = reports_awaiting_review(user=user)
+    if filters.institution is not None:
+        samples = samples.filter(institution=filters.institution)
+    if filters.status:
+        samples = samples.filter(review_status=filters.status)
+    if not filters.valid:
+        samples = samples.none()
+    return _section(
+        key="review",
+        title="Reports awaiting review",
+        summary=(
+            "Relapse samples with a CRBN result that is not yet in a signed report: results awaiting a report, "
+            "and reports in draft, in review or returned. Longest waiting first, counted from the first result "
+            "(from the amendment's start for a signed report being amended)."
+        ),
+        empty_text=(
+            "A sample appears here when a relapse sample's assessment has completed and no report states it yet, "
+            "or while a version of its report is in draft, in review or returned; it leaves when that version is "
+            "signed."
+        ),
+        table_template="reports/_review_table.html",
+        items=samples,
+        to_rows=lambda page: _review_rows(user=user, samples=page, today=today),
+        params=params,
+        row_noun="sample",
+    )
+
+
 # The page shows the sections in this order. Add a builder here (and its table template) to add a section.
-SECTION_BUILDERS: tuple[SectionBuilder, ...] = (untested_first_relapse_section, unsampled_first_progression_section)
+SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
+    untested_first_relapse_section,
+    unsampled_first_progression_section,
+    reports_awaiting_review_section,
+)
 
 
 def _section(
@@ -226,6 +303,7 @@ def _section(
     items: QuerySet[Any],
     to_rows: Callable[[Sequence[Any]], list[Any]],
     params: QueryDict,
+    row_noun: str = "patient",
 ) -> WorklistSection:
     page_param = f"{key}_page"
     page = Paginator(items, PAGE_SIZE).get_page(params.get(page_param))
@@ -239,6 +317,7 @@ def _section(
         rows=to_rows(list(page)),
         previous_url=_page_url(params, page_param, key, page.previous_page_number()) if page.has_previous() else None,
         next_url=_page_url(params, page_param, key, page.next_page_number()) if page.has_next() else None,
+        row_noun=row_noun,
     )
 
 
@@ -391,6 +470,110 @@ def _unsampled_rows(*, patients: Iterable[Patient], today: date) -> list[Unsampl
             )
         )
     return rows
+
+
+# ---- section 3: results on their way to a signed report -------------------------------------------------------
+
+
+def reports_awaiting_review(*, user: Any) -> QuerySet[Sample]:
+    """Samples with an open report version (draft, in review, returned: one at most, a database constraint), and
+    relapse samples with a completed assessment and no report at all; annotated with ``review_status`` and
+    ``waiting_since``, longest waiting first.
+
+    The wait runs from the sample's first result, since that is when a report became possible; an amendment's
+    from when it was started, since the signed version before it answered the result until then.
+    """
+    open_report = Report.objects.filter(sample=OuterRef("pk"), status__in=OPEN_STATUSES)
+    done = Assessment.objects.filter(sample=OuterRef("pk"), status=JobStatus.DONE).annotate(
+        result_at=Coalesce("finished_at", "created_at")
+    )
+    awaiting_report = (
+        Q(timepoint__in=RELAPSE_TIMEPOINTS) & Q(Exists(done)) & ~Q(Exists(Report.objects.filter(sample=OuterRef("pk"))))
+    )
+    return (
+        Sample.objects.visible_to(user)
+        .filter(Q(Exists(open_report)) | awaiting_report)
+        .annotate(
+            open_report_status=Subquery(open_report.values("status")[:1]),
+            waiting_since=Coalesce(
+                Subquery(open_report.filter(version__gt=1).values("created_at")[:1]),
+                Subquery(done.order_by("result_at", "id").values("result_at")[:1]),
+                output_field=DateTimeField(),
+            ),
+        )
+        .annotate(review_status=_review_status())
+        .select_related("patient__institution", "institution")
+        .order_by("waiting_since", "collection_date", "id")
+    )
+
+
+def _review_status() -> Case:
+    whens = [When(open_report_status=report, then=Value(review)) for report, review in REVIEW_STATUS_OF_REPORT.items()]
+    return Case(*whens, default=Value(ReviewStatus.AWAITING_REPORT), output_field=CharField())
+
+
+def _review_rows(*, user: Any, samples: Sequence[Sample], today: date) -> list[ReviewRow]:
+    """Two queries for a page, whatever it holds: the open versions with their people and assessments, and the
+    latest completed assessment's calls of the samples without a report."""
+    reports = _open_reports(user=user, samples=samples)
+    calls = _latest_calls(user=user, sample_ids=[sample.pk for sample in samples if sample.pk not in reports])
+    return [_review_row(sample, reports.get(sample.pk), calls.get(sample.pk, {}), today) for sample in samples]
+
+
+def _review_row(sample: Sample, report: Report | None, calls: Mapping[str, str], today: date) -> ReviewRow:
+    waiting_since = sample.waiting_since  # annotated by reports_awaiting_review
+    return ReviewRow(
+        patient=sample.patient,
+        sample=sample,
+        report=report,
+        verdict=verdict(report.assessment.calls if report else calls),
+        author=_person(report.created_by) if report else "",
+        last_change=report.updated_at if report else waiting_since,
+        last_change_by=_person(report.changed_by) if report else "",
+        days_waiting=(today - timezone.localdate(waiting_since)).days if waiting_since else None,
+        status=ReviewStatus(sample.review_status),
+        detail=report.return_comment if report and report.status == Report.Status.RETURNED else "",
+    )
+
+
+def _open_reports(*, user: Any, samples: Sequence[Sample]) -> dict[int, Report]:
+    reports = (
+        Report.objects.visible_to(user)
+        .filter(sample__in=[sample.pk for sample in samples], status__in=OPEN_STATUSES)
+        .select_related("created_by", "changed_by", "assessment")
+        .defer("assessment__result", "assessment__warnings")
+    )
+    return {report.sample_id: report for report in reports}
+
+
+def _latest_calls(*, user: Any, sample_ids: list[int]) -> dict[int, Mapping[str, str]]:
+    if not sample_ids:
+        return {}
+    done = (
+        Assessment.objects.visible_to(user)
+        .filter(sample_id__in=sample_ids, status=JobStatus.DONE)
+        .order_by("sample_id", "-created_at", "-id")
+        .values_list("sample_id", "calls")
+    )
+    latest: dict[int, Mapping[str, str]] = {}
+    for sample_id, calls in done:
+        latest.setdefault(sample_id, calls)
+    return latest
+
+
+def verdict(calls: Mapping[str, str]) -> tuple[DrugCall, ...]:
+    """The calls for lenalidomide and pomalidomide, the drugs the programme tests CRBN for (CRBN.md section 1)."""
+    return tuple(
+        DrugCall(name=name, abbreviation=DRUG_ABBREVIATIONS.get(name, name), call=calls[name])
+        for name in LEN_POM
+        if calls.get(name)
+    )
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
 
 
 # ---- shared -----------------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""Where a worklist row stands, in the words the clinician acts on (chase the lab, wait, or send a sample)."""
+"""Where a worklist row stands, in the words the clinician acts on (chase the lab, wait, send a sample, or get the
+result reported)."""
 
 from django.db import models
+
+from .models import ReportStatus
 
 
 class WorklistStatus(models.TextChoices):
@@ -33,3 +36,28 @@ NEXT_STEPS = {
 # The status filter's choices, grouped by the section that can show them.
 UNTESTED_STATUSES = tuple(status for status in WorklistStatus if status != WorklistStatus.NO_SAMPLE)
 UNSAMPLED_STATUSES = (WorklistStatus.NO_SAMPLE,)
+
+
+class ReviewStatus(models.TextChoices):
+    """Where a relapse sample's result stands on its way to a signed report. Computed by the worklist selectors,
+    never stored; the values differ from ``WorklistStatus``'s, so one status filter serves every section."""
+
+    AWAITING_REPORT = "awaiting_report", "Result awaiting a report"
+    DRAFT = "report_draft", "Report in draft"
+    IN_REVIEW = "report_in_review", "Report in review"
+    RETURNED = "report_returned", "Report returned"
+
+
+# The open report statuses, as the review section names them.
+REVIEW_STATUS_OF_REPORT = {
+    ReportStatus.DRAFT: ReviewStatus.DRAFT,
+    ReportStatus.IN_REVIEW: ReviewStatus.IN_REVIEW,
+    ReportStatus.RETURNED: ReviewStatus.RETURNED,
+}
+
+REVIEW_NEXT_STEPS = {
+    ReviewStatus.AWAITING_REPORT: "Draft the report from the sample's reports page.",
+    ReviewStatus.DRAFT: "The author submits it for review.",
+    ReviewStatus.IN_REVIEW: "A clinician of the institution reviews it, then signs it or returns it.",
+    ReviewStatus.RETURNED: "The author acts on the reviewer's comment and submits it again.",
+}

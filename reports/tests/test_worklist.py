@@ -1,4 +1,5 @@
-"""The worklist: Len/Pom-exposed patients at first progression without a CRBN result, or without a sample."""
+"""The worklist: Len/Pom-exposed patients at first progression without a CRBN result, or without a sample; and relapse
+results on their way to a signed report."""
 
 import uuid
 from datetime import date, timedelta
@@ -14,8 +15,10 @@ from pytest_django.asserts import assertContains, assertNotContains
 from crbn_portal.models import AuditEvent
 from patients.models import Sample
 from patients.tests.factories import PatientFactory, SampleFactory, TreatmentLineFactory
+from reports.models import Report, ReportStatus
 from reports.selectors import PAGE_SIZE
-from reports.status import WorklistStatus
+from reports.status import ReviewStatus, WorklistStatus
+from reports.tests.reporting import amend, assessed_sample, draft, return_, sign, submit
 from rules.models import Assessment, JobStatus, Trigger
 from variants.models import FileKind, ParseRun, VariantFile
 
@@ -75,6 +78,19 @@ def untested(response) -> dict[str, object]:
 
 def unsampled_ids(response) -> list[str]:
     return [row.patient.study_id for row in section(response, "unsampled").rows]
+
+
+def in_review(response) -> dict[str, object]:
+    """Sample accession -> row of the reports-awaiting-review section."""
+    return {row.sample.accession: row for row in section(response, "review").rows}
+
+
+def assessed(institution, accession: str, *, calls=None, finished=None, **fields) -> Sample:
+    """A relapse sample with a done assessment (no engine run: the worklist reads only the stored calls)."""
+    sample = first_relapse_sample(PatientFactory(institution=institution), accession=accession, **fields)
+    calls = calls or {"lenalidomide": "resistance_likely", "pomalidomide": "uncertain"}
+    assessment(sample, JobStatus.DONE, calls=calls, finished_at=finished or timezone.now())
+    return sample
 
 
 # --- the first section: first-relapse samples without a result ---
@@ -308,13 +324,127 @@ def test_first_relapse_is_the_first_progression_in_line_order(clinician, world):
     assert [str(exposure) for exposure in row.exposures] == ["Len exposed", "Pom exposed"]
 
 
+# --- the third section: results on their way to a signed report ---
+
+
+def test_an_assessed_relapse_sample_without_a_report_awaits_one(clinician, world):
+    sample = assessed(world.inst_a, "BM-001", finished=timezone.now() - timedelta(days=3))
+
+    response = clinician.get(URL)
+
+    row = in_review(response)["BM-001"]
+    assert (row.status, row.report, row.author) == (ReviewStatus.AWAITING_REPORT, None, "")
+    assert [str(call) for call in row.verdict] == ["Len: resistance likely", "Pom: uncertain"]
+    assert row.days_waiting == 3
+    assertContains(response, "Result awaiting a report")
+    assertContains(response, reverse("report:sample", args=[sample.uuid]))
+    assertContains(response, reverse("variants:sample", args=[sample.uuid]))
+
+
+def test_reports_being_worked_on_show_version_status_author_and_verdict(client, world):
+    author, clinician = world.users["lab_scientist_a"], world.users["clinician_a"]
+    drafted = draft(assessed_sample(world.inst_a, "R-DRAFT"), author)
+    submitted = submit(draft(assessed_sample(world.inst_a, "R-REVIEW"), author), author)
+    returned = return_(submit(draft(assessed_sample(world.inst_a, "R-RETURNED"), author), author), clinician)
+    client.force_login(clinician)
+
+    response = client.get(URL)
+
+    rows = in_review(response)
+    assert {accession: (row.report, row.status) for accession, row in rows.items()} == {
+        "R-DRAFT": (drafted, ReviewStatus.DRAFT),
+        "R-REVIEW": (submitted, ReviewStatus.IN_REVIEW),
+        "R-RETURNED": (returned, ReviewStatus.RETURNED),
+    }
+    assert rows["R-RETURNED"].detail == "Check the purity."
+    assert rows["R-RETURNED"].last_change_by == "clinician_a"
+    assert rows["R-DRAFT"].author == "lab_scientist_a"
+    assert str(rows["R-DRAFT"].verdict[0]) == "Len: resistance likely"
+    assertContains(response, reverse("report:detail", args=[submitted.uuid]))
+    assertContains(response, "Report v1")
+    assertContains(response, "Check the purity.")
+
+
+def test_signing_takes_the_sample_off_and_an_amendment_brings_it_back(client, world):
+    clinician = world.users["clinician_a"]
+    sample = assessed_sample(world.inst_a, "R-001")
+    signed = sign(submit(draft(sample, clinician), clinician), clinician)
+    client.force_login(clinician)
+    assert in_review(client.get(URL)) == {}
+
+    amendment = amend(signed, clinician)
+
+    row = in_review(client.get(URL))["R-001"]
+    assert (row.report, row.status, row.days_waiting) == (amendment, ReviewStatus.DRAFT, 0)
+    assertContains(client.get(URL), "(amendment)")
+
+
+def test_a_baseline_result_awaits_no_report(clinician, world):
+    assessed(world.inst_a, "BASELINE", timepoint=Sample.Timepoint.BASELINE, collected=date(2019, 3, 5))
+    assessed(world.inst_a, "LATER", timepoint=Sample.Timepoint.LATER_RELAPSE)
+
+    assert list(in_review(clinician.get(URL))) == ["LATER"]
+
+
+def test_longest_waiting_result_comes_first(clinician, world):
+    now = timezone.now()
+    for accession, days in [("MIDDLE", 5), ("NEWEST", 1), ("OLDEST", 20)]:
+        assessed(world.inst_a, accession, finished=now - timedelta(days=days))
+
+    assert list(in_review(clinician.get(URL))) == ["OLDEST", "MIDDLE", "NEWEST"]
+
+
+def test_another_institutions_results_and_reports_are_absent(clinician, world):
+    assessed(world.inst_a, "NBH-BM-1")
+    assessed(world.inst_b, "LCC-BM-1")
+    draft(assessed_sample(world.inst_b, "LCC-R-1"), world.users["clinician_b"])
+
+    response = clinician.get(URL)
+
+    assert list(in_review(response)) == ["NBH-BM-1"]
+    assertNotContains(response, "LCC-BM-1")
+    assertNotContains(response, "LCC-R-1")
+
+
+def test_the_status_filter_narrows_to_one_report_status(clinician, world):
+    author = world.users["lab_scientist_a"]
+    assessed(world.inst_a, "NO-REPORT")
+    submit(draft(assessed_sample(world.inst_a, "R-REVIEW"), author), author)
+    first_relapse_sample(exposed_patient(world.inst_a, "UNTESTED"))
+
+    by_report_status = clinician.get(URL, {"status": ReviewStatus.IN_REVIEW})
+    assert list(in_review(by_report_status)) == ["R-REVIEW"]
+    assert untested(by_report_status) == {}
+
+    awaiting = clinician.get(URL, {"status": ReviewStatus.AWAITING_REPORT})
+    assert list(in_review(awaiting)) == ["NO-REPORT"]
+
+    by_testing_status = clinician.get(URL, {"status": WorklistStatus.NO_FILES})
+    assert in_review(by_testing_status) == {}
+    assert list(untested(by_testing_status)) == ["UNTESTED"]
+
+
+def test_the_review_section_pages_on_its_own(clinician, world):
+    now = timezone.now()
+    for number in range(PAGE_SIZE + 1):
+        assessed(world.inst_a, f"BM-{number:03d}", finished=now - timedelta(hours=100 - number))
+
+    first = clinician.get(URL)
+    second = clinician.get(URL, {"review_page": 2})
+
+    assert len(section(first, "review").rows) == PAGE_SIZE
+    assert section(first, "review").next_url == "?review_page=2#review"
+    assert list(in_review(second)) == [f"BM-{PAGE_SIZE:03d}"]
+    assertContains(first, f"of {PAGE_SIZE + 1} samples")
+
+
 # --- empty states, access and audit ---
 
 
 def test_empty_sections_say_what_would_appear(clinician, world):
     response = clinician.get(URL)
 
-    assertContains(response, "Nobody is waiting here.", count=2)
+    assertContains(response, "Nobody is waiting here.", count=3)
     assertContains(response, "a first-relapse sample is registered for them, and no CRBN assessment of it has")
     assertContains(response, "and no first-relapse sample is registered for them.")
 
@@ -358,7 +488,8 @@ def test_every_view_of_the_worklist_is_audited(clinician, world):
     event = AuditEvent.objects.get(action=AuditEvent.Action.LIST)
     assert event.username == "clinician_a"
     assert event.path == URL
-    assert event.detail == {"page": "worklist", "status": "no_files", "counts": {"untested": 1, "unsampled": 0}}
+    counts = {"untested": 1, "unsampled": 0, "review": 0}
+    assert event.detail == {"page": "worklist", "status": "no_files", "counts": counts}
 
 
 def test_the_navigation_links_to_the_worklist(clinician, world):
@@ -369,7 +500,7 @@ def test_the_navigation_links_to_the_worklist(clinician, world):
 
 
 def populate(world, start: int, count: int) -> None:
-    """``count`` patients in each section, their samples in every state that reads extra rows."""
+    """``count`` rows in each section, their samples in every state that reads extra rows."""
     states = [None, ParseRun.Status.FAILED, ParseRun.Status.SUCCEEDED, ParseRun.Status.RUNNING]
     for number in range(start, start + count):
         sample = first_relapse_sample(exposed_patient(world.inst_a, f"S-{number:03d}", drugs=["lenalidomide"]))
@@ -384,6 +515,24 @@ def populate(world, start: int, count: int) -> None:
             start_date=date(2022, 7, 1),
             drugs=["lenalidomide"],
         )
+        awaiting_review(world, number)
+
+
+def awaiting_review(world, number: int) -> None:
+    """A result without a report, or with an open version in one of its states (written directly: the services
+    would need an engine run per sample, and the worklist reads only the stored rows)."""
+    sample = assessed(world.inst_a, f"R-{number:03d}")
+    status = [None, ReportStatus.DRAFT, ReportStatus.IN_REVIEW, ReportStatus.RETURNED][number % 4]
+    if status is not None:
+        author = world.users["lab_scientist_a"]
+        Report.objects.create(
+            sample=sample,
+            assessment=sample.assessments.get(),
+            status=status,
+            created_by=author,
+            changed_by=world.users["clinician_a"],
+            return_comment="Check the purity." if status == ReportStatus.RETURNED else "",
+        )
 
 
 def test_query_count_does_not_grow_with_the_rows(clinician, world, django_assert_max_num_queries):
@@ -397,3 +546,4 @@ def test_query_count_does_not_grow_with_the_rows(clinician, world, django_assert
 
     assert section(response, "untested").count == 30
     assert section(response, "unsampled").count == 30
+    assert section(response, "review").count == 30

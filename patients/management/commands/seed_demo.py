@@ -14,7 +14,8 @@ from patients.signals import demo_clearing, demo_seeded
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a de-identified demo cohort (two institutions, 220 patients) and one demo "
-        "user per role. Refuses in production mode: the demo accounts share a published password."
+        "user per role; the other apps add lab files, assessments and relapse reports in every workflow state "
+        "(the signed ones rendered to PDF). Refuses in production mode: the demo accounts share a published password."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,7 +26,8 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="Delete ALL clinical records (samples, lines, patients, memberships, institutions) and the demo "
-            "accounts first. Other user accounts are kept.",
+            "accounts first. Other user accounts are kept. Refuses when the database holds signed reports, which "
+            "are never deleted: start from a fresh database then.",
         )
         when_present.add_argument(
             "--if-empty", action="store_true", help="Seed only an empty database; otherwise list the logins, exit 0."
