@@ -25,6 +25,18 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture
+def without_demo_reports():
+    """Reseeding one database needs --force, which refuses once the demo holds signed reports (they are never
+    deleted); tests about the cohort or its assessments leave the reports app's demo reports out."""
+    from patients.signals import demo_seeded
+    from reports.receivers import write_demo_reports
+
+    demo_seeded.disconnect(dispatch_uid="reports.write_demo_reports")
+    yield
+    demo_seeded.connect(write_demo_reports, dispatch_uid="reports.write_demo_reports")
+
+
 @dataclass
 class World:
     """Two institutions in different regions and one user per persona."""

@@ -4,14 +4,14 @@ re-assessment an activation starts. Views, tasks and the ingest receiver all com
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import asdict
+from collections.abc import Callable, Mapping
+from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from patients.models import Sample
@@ -32,7 +32,8 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-REASSESS_CHUNK = 100
+REASSESS_CHUNK = 100  # samples read, assessed and committed together by a re-assessment
+FAILED_FIELDS = ["status", "error", "finished_at", "updated_at"]
 SIGNED_REPORT_NOTE = "Reports do not exist yet: whether a signed report states the old call is not yet checked."
 
 
@@ -177,21 +178,41 @@ def active_release() -> KnowledgeBaseRelease | None:
 
 def input_checksum(data: AssessmentInput) -> str:
     """sha256 of the input facts as canonical JSON (sorted keys, ISO dates): equal inputs, equal checksums."""
-    text = json.dumps(asdict(data), sort_keys=True, default=str, separators=(",", ":"))
+    text = json.dumps(data, sort_keys=True, default=_json_value, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _json_value(value: object) -> object:
+    """The JSON of dataclasses.asdict, without its deep copy of every value (a tenth of a re-assessment's time):
+    a dataclass becomes a dict when the encoder meets it; anything else JSON lacks (a date) becomes its str()."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: getattr(value, item.name) for item in fields(value)}
+    return str(value)
+
+
 def _evaluate(assessment: Assessment, release: KnowledgeBaseRelease | None) -> Assessment:
-    """Run the engine and store the outcome on the row; a failure is stored as the row's error, never raised,
+    """Run the engine on the sample's stored facts and store the outcome on the row."""
+    _outcome(assessment, release, lambda: adapters_db.assessment_input(assessment.sample))
+    # A failure writes only its own fields, as a claim may have changed the others meanwhile.
+    assessment.save(update_fields=FAILED_FIELDS if assessment.status == JobStatus.FAILED else None)
+    return assessment
+
+
+def _outcome(
+    assessment: Assessment,
+    release: KnowledgeBaseRelease | None,
+    facts: Callable[[], tuple[AssessmentInput, tuple[str, ...]]],
+) -> Assessment:
+    """Put the engine's outcome on the row, unsaved; a failure is put there as the row's error, never raised,
     so one bad sample cannot stop an ingest or a re-assessment of every sample."""
     try:
         kb = knowledge_base(release) if release else validated(bundled_texts())
-        data, warnings = adapters_db.assessment_input(assessment.sample)
+        data, warnings = facts()
         outcome = assess(data, kb)
     except (ValueError, ValidationError) as error:  # a fact that breaks its invariant, an unloadable release
         return _failed(assessment, f"The assessment could not be made: {_message(error)}")
     except Exception:
-        logger.exception("Assessment %s failed unexpectedly", assessment.pk)
+        logger.exception("Assessment of sample %s failed unexpectedly", assessment.sample_id)
         return _failed(assessment, "An internal error stopped the assessment; the sample's data are unchanged.")
     assessment.release, assessment.bundled = release, release is None
     assessment.kb_release, assessment.kb_sha256, assessment.engine_version = (
@@ -204,7 +225,6 @@ def _evaluate(assessment: Assessment, release: KnowledgeBaseRelease | None) -> A
     assessment.qc_status, assessment.input_checksum = outcome.qc.status.value, input_checksum(data)
     assessment.warnings = list(warnings)
     assessment.status, assessment.finished_at = JobStatus.DONE, timezone.now()
-    assessment.save()
     return assessment
 
 
@@ -214,7 +234,6 @@ def _message(error: Exception) -> str:
 
 def _failed(assessment: Assessment, message: str) -> Assessment:
     assessment.status, assessment.error, assessment.finished_at = JobStatus.FAILED, message, timezone.now()
-    assessment.save(update_fields=["status", "error", "finished_at", "updated_at"])
     return assessment
 
 
@@ -253,22 +272,48 @@ def _reassess_pending(run: ReassessmentRun) -> None:
     pending = [pk for pk in sample_ids if pk not in finished]
     ReassessmentRun.objects.filter(pk=run.pk).update(total=len(sample_ids), done=len(sample_ids) - len(pending))
     for start in range(0, len(pending), REASSESS_CHUNK):
-        chunk = pending[start : start + REASSESS_CHUNK]
-        for sample in Sample.objects.filter(pk__in=chunk).select_related("patient").order_by("pk"):
-            _reassess_sample(run, sample)
-        ReassessmentRun.objects.filter(pk=run.pk).update(done=F("done") + len(chunk))
+        _reassess_chunk(run, pending[start : start + REASSESS_CHUNK])
 
 
-def _reassess_sample(run: ReassessmentRun, sample: Sample) -> None:
-    # Compared with the latest assessment made under an earlier release (or the bundled files): an ingest or a
-    # request after the activation already uses the new release and would hide the change.
-    previous = Assessment.objects.done().filter(sample=sample).exclude(release=run.release).newest_first().first()
-    # The new assessment and its call changes commit together: a worker killed between them would otherwise
-    # leave an assessment that the resumed run skips, and its changes would never be listed.
+def _reassess_chunk(run: ReassessmentRun, sample_ids: list[int]) -> None:
+    """Read the chunk's stored facts at once, assess each sample, then store the assessments, their call changes
+    and the progress in one transaction: a worker killed before the commit leaves the whole chunk to the resumed
+    run, never an assessment whose changes are missing. One commit per chunk, not per sample."""
+    samples = list(Sample.objects.filter(pk__in=sample_ids).order_by("pk"))
+    previous = _previous_assessments(run, sample_ids)
+    facts = adapters_db.stored_facts(samples)
+    assessments = [_reassessed(run, sample, facts) for sample in samples]
     with transaction.atomic():
-        current = assessment_run(sample=sample, trigger=Trigger.ACTIVATION, by=run.created_by, reassessment=run)
-        if previous is not None and current.status == JobStatus.DONE:
-            CallChange.objects.bulk_create(_changes(run, previous, current))
+        Assessment.objects.bulk_create(assessments)
+        CallChange.objects.bulk_create(
+            change
+            for current in assessments
+            if current.status == JobStatus.DONE and current.sample_id in previous
+            for change in _changes(run, previous[current.sample_id], current)
+        )
+        ReassessmentRun.objects.filter(pk=run.pk).update(done=F("done") + len(sample_ids))
+
+
+def _reassessed(run: ReassessmentRun, sample: Sample, facts: adapters_db.StoredFacts) -> Assessment:
+    """The sample's new assessment against the run's release, unsaved."""
+    assessment = Assessment(
+        sample=sample,
+        trigger=Trigger.ACTIVATION,
+        created_by=run.created_by,
+        reassessment=run,
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    return _outcome(assessment, run.release, lambda: facts.assessment_input(sample))
+
+
+def _previous_assessments(run: ReassessmentRun, sample_ids: list[int]) -> dict[int, Assessment]:
+    """Each sample's latest assessment made under an earlier release (or the bundled files), with its calls:
+    an ingest or a request after the activation already uses the new release and would hide the change."""
+    earlier = Assessment.objects.done().exclude(release=run.release).filter(sample=OuterRef("pk")).newest_first()
+    latest = Sample.objects.filter(pk__in=sample_ids).annotate(previous=Subquery(earlier.values("pk")[:1]))
+    chosen = Assessment.objects.filter(pk__in=latest.values("previous")).only("pk", "sample_id", "calls")
+    return {item.sample_id: item for item in chosen}
 
 
 def _changes(run: ReassessmentRun, previous: Assessment, current: Assessment) -> list[CallChange]:

@@ -25,18 +25,6 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def without_demo_reports():
-    """Reseeding one database needs --force, which refuses once the demo holds signed reports (they are never
-    deleted); these tests are about the cohort, so the reports app's demo reports are left out."""
-    from patients.signals import demo_seeded
-    from reports.receivers import write_demo_reports
-
-    demo_seeded.disconnect(dispatch_uid="reports.write_demo_reports")
-    yield
-    demo_seeded.connect(write_demo_reports, dispatch_uid="reports.write_demo_reports")
-
-
 def seed(*args: str) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)

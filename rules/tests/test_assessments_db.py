@@ -1,5 +1,8 @@
 """Assessments from stored rows: the database adapter, the assessment row's life, and the ingest signal."""
 
+import hashlib
+import json
+from dataclasses import asdict
 from datetime import date
 
 import pytest
@@ -105,6 +108,38 @@ def test_an_isoform2_transcript_with_a_converted_position_is_not_shifted_again(s
 
     assert data.sample.variants[0].transcript == "NM_016302.4"
     assert assessment.result["alterations"][0]["entry"] == "classes.B.residues.W380"
+
+
+def test_facts_read_for_many_samples_are_each_samples_own(world):
+    """A re-assessment reads a chunk of samples at once; each must get exactly what it gets when read alone."""
+    samples = []
+    for drugs in (["lenalidomide", "dexamethasone"], ["pomalidomide", "dexamethasone"]):
+        patient = PatientFactory(institution=world.inst_a)
+        TreatmentLineFactory(patient=patient, drugs=drugs)
+        baseline = SampleFactory(patient=patient, timepoint=Sample.Timepoint.BASELINE, collection_date=date(2019, 3, 1))
+        parsed_file(baseline, FileKind.SMALL_VARIANTS)
+        relapse = SampleFactory(patient=patient, purity_pct=80)
+        samples += [baseline, relapse]
+    class_e_sample(samples[1])
+    class_b_sample(samples[3])
+
+    together = adapters_db.stored_facts(samples)
+
+    assert [together.assessment_input(item) for item in samples] == [
+        adapters_db.assessment_input(item) for item in samples
+    ]
+    assert together.assessment_input(samples[1])[0].baseline.name == samples[0].accession
+
+
+def test_the_checksum_is_the_sha256_of_the_inputs_canonical_json(sample):
+    # Stored checksums were made with dataclasses.asdict; a faster encoding must give the same text.
+    TreatmentLineFactory(patient=sample.patient, drugs=["lenalidomide"], progression_date=date(2022, 7, 15))
+    class_e_sample(sample)
+    data, _ = adapters_db.assessment_input(sample)
+
+    canonical = json.dumps(asdict(data), sort_keys=True, default=str, separators=(",", ":"))
+
+    assert services.input_checksum(data) == hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @pytest.mark.parametrize(("stored", "fraction"), [(80, 0.8), (12.5, 0.125), (0, None), (None, None)])

@@ -22,6 +22,7 @@ def test_the_demo_opens_with_assessments_covering_every_call():
     assert calls == CALLS
 
 
+@pytest.mark.usefixtures("without_demo_reports")
 def test_seeding_again_with_force_replaces_the_assessments():
     call_command("seed_demo", "--patients-per-institution", "30", verbosity=0)
     first = set(Assessment.objects.values_list("pk", flat=True))

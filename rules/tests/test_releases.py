@@ -1,12 +1,15 @@
 """Knowledge-base releases: draft -> active -> retired, one active, released content immutable, the diff, and
 the re-assessment an activation starts."""
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patients.tests.factories import PatientFactory, SampleFactory
+from patients.models import Sample
+from patients.tests.factories import PatientFactory, SampleFactory, TreatmentLineFactory
 from rules import services
 from rules.diff import Change, FieldChange
 from rules.engine import load_kb
@@ -21,7 +24,8 @@ from rules.models import (
     ReleaseStatus,
     Trigger,
 )
-from rules.tests.stored import class_b_sample, edited_texts
+from rules.tests.stored import class_b_sample, edited_texts, parsed_file
+from variants.models import FileKind
 
 
 @pytest.fixture(autouse=True)
@@ -250,3 +254,58 @@ def test_changes_are_measured_against_the_previous_release_not_a_newer_assessmen
 
     change = CallChange.objects.get(run=run)
     assert (change.drug, change.old_call) == ("lenalidomide", "resistance_likely")
+
+
+def assessed_patients(world, count: int) -> list[Sample]:
+    """Patients with a treatment line, a measured baseline and a class B relapse already assessed."""
+    relapses = []
+    for _ in range(count):
+        patient = PatientFactory(institution=world.inst_a)
+        TreatmentLineFactory(patient=patient, drugs=["lenalidomide", "dexamethasone"], end_date=date(2022, 6, 30))
+        baseline = SampleFactory(patient=patient, timepoint=Sample.Timepoint.BASELINE, collection_date=date(2019, 3, 1))
+        parsed_file(baseline, FileKind.SMALL_VARIANTS)
+        relapse = SampleFactory(patient=patient, purity_pct=90)
+        class_b_sample(relapse)
+        parsed_file(relapse, FileKind.COPY_NUMBER)
+        services.assessment_run(sample=relapse, trigger=Trigger.ON_DEMAND)
+        relapses.append(relapse)
+    return relapses
+
+
+def test_a_reassessment_reads_a_chunk_of_samples_with_a_bounded_number_of_queries(
+    active, curator, world, django_assert_max_num_queries
+):
+    assessed_patients(world, 10)  # 20 samples with facts, one chunk
+    run = services.release_activate(release=draft(curator, lenalidomide_b="reduced"), by=curator)
+
+    # Per sample this was ~20 queries (its files, rows, baseline, lines, previous assessment, its own commit).
+    with django_assert_max_num_queries(30):
+        services.reassess_all(run_id=run.pk, task_id="task-1")
+
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == (JobStatus.DONE, 20, 20)
+    assert CallChange.objects.filter(run=run, drug="lenalidomide").count() == 10
+
+
+def test_a_chunk_is_stored_whole_or_not_at_all(active, curator, world, monkeypatch):
+    relapses = assessed_patients(world, 2)
+    monkeypatch.setattr(services, "REASSESS_CHUNK", 2)
+    changes = services._changes
+
+    def failing(run, previous, current):  # type: ignore[no-untyped-def]
+        if current.sample == relapses[1]:
+            raise RuntimeError("database went away")
+        return changes(run, previous, current)
+
+    monkeypatch.setattr(services, "_changes", failing)
+    run = services.release_activate(release=draft(curator, lenalidomide_b="reduced"), by=curator)
+
+    services.reassess_all(run_id=run.pk, task_id="task-1")
+
+    # Samples by id: the first patient's baseline and relapse, then the second's; the second chunk failed.
+    run.refresh_from_db()
+    assert (run.status, run.done) == (JobStatus.FAILED, 2)
+    assert sorted(run.assessments.values_list("sample_id", flat=True)) == sorted(
+        [relapses[0].pk, relapses[0].patient.samples.get(timepoint=Sample.Timepoint.BASELINE).pk]
+    )
+    assert list(CallChange.objects.filter(run=run).values_list("sample_id", flat=True)) == [relapses[0].pk]
