@@ -23,7 +23,7 @@ from patients.models import Patient, Sample, TreatmentLine
 from rules.adapters_db import baseline_sample, parsed_files
 from rules.engine import KnowledgeBase
 from rules.models import Assessment, JobStatus
-from rules.services import bundled_texts, knowledge_base, validated
+from rules.services import bundled_knowledge_base, knowledge_base
 from rules.templatetags.rules_labels import CALL_LABELS, EVIDENCE_LABELS
 from variants import crbn
 from variants.models import FileKind, ParseRun, SmallVariant, VariantFile
@@ -152,7 +152,7 @@ def _stylesheet() -> SafeString:
 def _knowledge_base(assessment: Assessment) -> KnowledgeBase | None:
     """The snapshot the assessment was made with, or None when it can no longer be had (bundled files that have
     changed since): citations are then omitted rather than taken from a different release."""
-    kb = knowledge_base(assessment.release) if assessment.release else validated(bundled_texts())
+    kb = knowledge_base(assessment.release) if assessment.release else bundled_knowledge_base()
     return kb if kb.sha256 == assessment.kb_sha256 else None
 
 

@@ -21,7 +21,7 @@ from .diff import SECTIONS
 from .engine import KnowledgeBase
 from .engine.kb import CallEntry
 from .models import Assessment, CallChange, JobStatus, KnowledgeBaseRelease, ReassessmentRun, ReleaseStatus
-from .services import active_release, bundled_texts, knowledge_base, release_diff, validated
+from .services import active_release, bundled_knowledge_base, knowledge_base, release_diff
 
 # Who may ask for a sample to be assessed again (at the sample's own institution).
 REASSESS_ROLES = frozenset({Role.CLINICIAN, Role.LAB_SCIENTIST})
@@ -90,7 +90,7 @@ class KbTable:
 def kb_table() -> KbTable:
     """The active release as the CML-style table: a row per class A-I (and "other"), a column per drug."""
     release = active_release()
-    kb = knowledge_base(release) if release else validated(bundled_texts())
+    kb = knowledge_base(release) if release else bundled_knowledge_base()
     unverified = sorted({fact for entry in kb.calls.values() for fact in entry.rests_on_unverified})
     rows = [
         _row(kb, letter, cls.name, cls.definition, cls.expected_effect, unverified)

@@ -64,6 +64,17 @@ def knowledge_base(release: KnowledgeBaseRelease) -> KnowledgeBase:
     return _snapshot(release.pk, release.sha256)
 
 
+def bundled_knowledge_base() -> KnowledgeBase:
+    """The snapshot of the files shipped in rules/kb/, parsed once per process and content (parsing the YAML is
+    most of a report page's cost otherwise)."""
+    return _bundled_snapshot(tuple(sorted(bundled_texts().items())))
+
+
+@lru_cache(maxsize=4)
+def _bundled_snapshot(texts: tuple[tuple[str, str], ...]) -> KnowledgeBase:
+    return validated(dict(texts))
+
+
 def release_load_draft(*, by: Any, texts: Mapping[str, str] | None = None) -> KnowledgeBaseRelease:
     """Validate the files (default: the bundled ones) and store them as a draft. A draft with the same release id
     is replaced; an id an active or retired release already holds is refused, since released content never
@@ -206,7 +217,7 @@ def _outcome(
     """Put the engine's outcome on the row, unsaved; a failure is put there as the row's error, never raised,
     so one bad sample cannot stop an ingest or a re-assessment of every sample."""
     try:
-        kb = knowledge_base(release) if release else validated(bundled_texts())
+        kb = knowledge_base(release) if release else bundled_knowledge_base()
         data, warnings = facts()
         outcome = assess(data, kb)
     except (ValueError, ValidationError) as error:  # a fact that breaks its invariant, an unloadable release
