@@ -9,8 +9,11 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from patients.signals import demo_clearing, demo_seeded
         from rules.receivers import clear_demo_assessments
+        from rules.signals import reassessment_finished
 
-        from .receivers import clear_demo_reports, write_demo_reports
+        from .receivers import clear_demo_reports, flag_signed_reports, write_demo_reports
+
+        reassessment_finished.connect(flag_signed_reports, dispatch_uid="reports.flag_signed_reports")
 
         # Connected after variants and rules (INSTALLED_APPS order): the files are parsed and assessed by then.
         demo_seeded.connect(write_demo_reports, dispatch_uid="reports.write_demo_reports")

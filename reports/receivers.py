@@ -24,10 +24,10 @@ from django.core.management.base import CommandError
 from crbn_portal.roles import Role
 from patients import demo as patients_demo
 from patients.models import Membership, Sample
-from rules.models import Assessment
+from rules.models import Assessment, CallChange
 
 from . import services
-from .models import SEALED_STATUSES, RenderStatus, Report, ReportReview
+from .models import SEALED_STATUSES, RenderStatus, Report, ReportReview, ReportStatus
 
 RETURN_COMMENT = (
     "Please compare with the baseline sample before this goes out: the copy-number call is what the verdict rests on."
@@ -199,3 +199,12 @@ def _quiet_weasyprint() -> Iterator[None]:
         yield
     finally:
         progress.setLevel(level)
+
+
+def flag_signed_reports(sender: Any, run: Any, **kwargs: Any) -> None:
+    """A re-assessment changed calls: mark each change whose sample has a signed report (never rewritten; its
+    signer amends it), and the others as checked."""
+    changes = CallChange.objects.filter(run=run)
+    signed = Report.objects.filter(status=ReportStatus.SIGNED).values("sample_id")
+    changes.filter(sample_id__in=signed).update(affects_signed_report=True)
+    changes.filter(affects_signed_report__isnull=True).update(affects_signed_report=False)

@@ -211,7 +211,8 @@ class CallChangeQuerySet(InstitutionScopedQuerySet):
 
 class CallChange(models.Model):
     """A drug's call that a re-assessment changed for a sample, with the knowledge-base entries behind the new
-    call. ``affects_signed_report`` is a placeholder: reports do not exist yet, and the report app sets it."""
+    call. ``affects_signed_report`` is set by the reports app once the run is done (None until then): a signed
+    report is never rewritten, it is flagged here for amendment."""
 
     run = models.ForeignKey(ReassessmentRun, on_delete=models.PROTECT, related_name="changes")
     sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="+")
@@ -221,7 +222,7 @@ class CallChange(models.Model):
     old_call = models.CharField(max_length=30)
     new_call = models.CharField(max_length=30)
     entry = models.CharField(max_length=200, blank=True, help_text="Knowledge-base entries behind the new call.")
-    affects_signed_report = models.BooleanField(default=False)
+    affects_signed_report = models.BooleanField(null=True, default=None)
     note = models.CharField(max_length=200, blank=True)
 
     objects = CallChangeQuerySet.as_manager()

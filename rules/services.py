@@ -29,12 +29,12 @@ from .models import (
     ReleaseStatus,
     Trigger,
 )
+from .signals import reassessment_finished
 
 logger = logging.getLogger(__name__)
 
 REASSESS_CHUNK = 100  # samples read, assessed and committed together by a re-assessment
 FAILED_FIELDS = ["status", "error", "finished_at", "updated_at"]
-SIGNED_REPORT_NOTE = "Reports do not exist yet: whether a signed report states the old call is not yet checked."
 
 
 # ---- releases ---------------------------------------------------------------------------------------------------
@@ -275,6 +275,7 @@ def reassess_all(*, run_id: int, task_id: str) -> None:
         )
         return
     ReassessmentRun.objects.filter(pk=run_id).update(status=JobStatus.DONE, finished_at=timezone.now())
+    reassessment_finished.send(sender=ReassessmentRun, run=run)
 
 
 def _reassess_pending(run: ReassessmentRun) -> None:
@@ -339,8 +340,6 @@ def _changes(run: ReassessmentRun, previous: Assessment, current: Assessment) ->
             old_call=previous.calls.get(drug, ""),
             new_call=call,
             entry=", ".join(drugs.get(drug, {}).get("entries", []))[:200],
-            affects_signed_report=False,
-            note=SIGNED_REPORT_NOTE,
         )
         for drug, call in current.calls.items()
         if previous.calls.get(drug, "") != call
