@@ -14,10 +14,11 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # Migrate, seed the demo into an empty database, then serve with a Celery worker beside the web server.
+# On exit the worker gets 10 s to finish its task, then is killed (a warm shutdown can otherwise hang).
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$worker 2>/dev/null; for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$worker 2>/dev/null || break; sleep 1; done; kill -9 $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/celery -A crbn_portal worker -Q default,render --concurrency 2 --loglevel WARNING & worker=$$!; \
 	echo ""; echo "CRBN Portal is starting at http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the worker)"; echo ""; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
