@@ -41,6 +41,11 @@ class Institution(TrackedModel):
     requires_second_reviewer = models.BooleanField(
         default=False, help_text="Relapse reports need a second clinician's review before they can be signed."
     )
+    signers_require_totp = models.BooleanField(
+        "signers need a one-time code",
+        default=False,
+        help_text="Clinicians must confirm a one-time code from their authenticator app when they sign a report.",
+    )
 
     objects = InstitutionQuerySet.as_manager()
 
@@ -128,6 +133,10 @@ class Patient(TrackedModel):
         "disease presentation", max_length=20, choices=Presentation.choices, default=Presentation.MEDULLARY
     )
     registry_consent = models.BooleanField(default=False)
+    last_follow_up_date = models.DateField(
+        "last follow-up", null=True, blank=True, help_text="Last date the patient was known to be alive."
+    )
+    date_of_death = models.DateField(null=True, blank=True)
 
     objects = PatientQuerySet.as_manager()
 
