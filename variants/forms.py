@@ -41,7 +41,8 @@ class UploadForm(forms.Form):
         limit = filesizeformat(settings.CRBN_UPLOAD_MAX_BYTES)
         self.fields["files"].help_text = (
             f"One or several files, plain or gzip-compressed, up to {limit} each. "
-            f"Accepted formats: {registry.accepted_formats()}."
+            f"Accepted formats: {registry.accepted_formats()}. "
+            "A bgzip-compressed VCF's tabix index (.tbi or .csi, named after it) may be uploaded with it."
         )
 
 

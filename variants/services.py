@@ -2,7 +2,8 @@
 
 import hashlib
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from patients.models import Sample
@@ -28,7 +29,7 @@ from .models import (
     StructuralVariant,
     VariantFile,
 )
-from .parsers import registry
+from .parsers import registry, vcf
 from .parsers.facts import ParseError, ParseOptions, ParseResult
 from .parsers.reader import Limits, LineSource
 
@@ -90,6 +91,65 @@ def variant_file_upload(
     return variant_file, True
 
 
+INDEX_SUFFIXES = (".tbi", ".csi")
+UploadPairs = list[tuple[UploadedFile, UploadedFile | None]]
+
+
+def uploads_paired(uploads: Sequence[UploadedFile]) -> tuple[UploadPairs, list[UploadedFile]]:
+    """(each uploaded file with the tabix/CSI index uploaded beside it, or None; the indexes whose file was not
+    in the same upload). An index is named after its file: foo.vcf.gz.tbi or foo.vcf.gz.csi for foo.vcf.gz."""
+    indexes = {indexed_name(upload.name or ""): upload for upload in uploads if indexed_name(upload.name or "")}
+    files = [upload for upload in uploads if not indexed_name(upload.name or "")]
+    pairs = [(upload, indexes.pop(Path(upload.name or "").name, None)) for upload in files]
+    return pairs, list(indexes.values())
+
+
+def indexed_name(name: str) -> str:
+    """The name of the file an index file names ('foo.vcf.gz' for 'foo.vcf.gz.tbi'); '' for any other file."""
+    name = Path(name).name
+    suffix = next((suffix for suffix in INDEX_SUFFIXES if name.lower().endswith(suffix)), "")
+    return name[: -len(suffix)] if suffix and len(name) > len(suffix) else ""
+
+
+def variant_file_index_attach(
+    *, upload: UploadedFile, sample: Sample, variant_file: VariantFile | None = None
+) -> tuple[VariantFile, str | None]:
+    """Keep an uploaded .tbi/.csi beside the bgzip file it indexes (``variant_file``, else the sample's latest
+    file of the name it names), where every parse of that file finds it. Returns (that file, why the index does
+    not match it or None): one that does not match is kept all the same, as every upload is, and each parse
+    checks it again, ignores it and says so. Refused with a ValidationError naming it, nothing stored: an empty
+    or oversized index, or no file of that name on the sample to pair it with, or a file that is not bgzip."""
+    _check_size(upload)
+    name = Path(upload.name or "index").name
+    target = variant_file or _indexed_file(sample, name)
+    source = LineSource(Path(target.stored.path), target.original_name, parser_limits())
+    if not source.compressed:
+        raise ValidationError(f"{name}: {target.original_name} is not bgzip-compressed, so no index can read it.")
+    index_path = source.path.with_name(source.path.name + Path(name).suffix.lower())
+    _write_beside(index_path, upload)
+    return target, vcf.index_mismatch(source, index_path)
+
+
+def _indexed_file(sample: Sample, index_name: str) -> VariantFile:
+    name = indexed_name(index_name)
+    found = VariantFile.objects.filter(sample=sample, original_name=name).order_by("-created_at").first()
+    if found is None:
+        raise ValidationError(
+            f"{index_name}: an index is kept only with the file it indexes; upload it with {name}, or after it, "
+            "to this sample. Nothing was stored."
+        )
+    return found
+
+
+def _write_beside(index_path: Path, upload: UploadedFile) -> None:
+    """Written whole under a temporary name, then renamed: a parse never sees half an index."""
+    partial = index_path.with_name(index_path.name + ".part")
+    with partial.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    os.replace(partial, index_path)
+
+
 def variant_file_confirm(
     *, variant_file: VariantFile, by: Any, kind: str = "", tumour_sample: str = "", enqueue: bool = True
 ) -> ParseRun:
@@ -131,8 +191,8 @@ def parse_run_execute(*, run_id: int, task_id: str, on_progress: Callable[[], No
         logger.exception("Parse run %s failed unexpectedly", run_id)
         _fail(run, f"{run.file.original_name}: an internal error stopped the parse; the file is kept", None)
     else:
-        _succeed(run, result)
-        signals.ingest_finished.send(sender=ParseRun, sample=run.file.sample, parse_run=run)
+        if _succeed(run, result):
+            signals.ingest_finished.send(sender=ParseRun, sample=run.file.sample, parse_run=run)
 
 
 def _check_size(upload: UploadedFile) -> None:
@@ -227,10 +287,19 @@ def _check_build(result: ParseResult, variant_file: VariantFile) -> None:
         )
 
 
-def _succeed(run: ParseRun, result: ParseResult) -> None:
+def _ours(run: ParseRun) -> QuerySet[ParseRun]:
+    """The run, only while this task still holds its claim: a late finisher must not overwrite a run that the
+    sweeper re-queued and another task took over."""
+    return ParseRun.objects.filter(pk=run.pk, status=ParseRun.Status.RUNNING, task_id=run.task_id)
+
+
+def _succeed(run: ParseRun, result: ParseResult) -> bool:
     with transaction.atomic():
+        if not _ours(run).select_for_update().exists():
+            logger.warning("Parse run %s was taken over by another task; this result is dropped", run.pk)
+            return False
         _replace_rows(run.file, result)
-        ParseRun.objects.filter(pk=run.pk).update(
+        _ours(run).update(
             status=ParseRun.Status.SUCCEEDED,
             records_read=result.records_read,
             bytes_read=run.file.size,
@@ -243,6 +312,7 @@ def _succeed(run: ParseRun, result: ParseResult) -> None:
             finished_at=timezone.now(),
         )
         VariantFile.objects.filter(pk=run.file.pk).update(dialect=result.dialect)
+    return True
 
 
 def _replace_rows(variant_file: VariantFile, result: ParseResult) -> None:
@@ -264,6 +334,4 @@ def _row(model: type[models.Model], variant_file: VariantFile, fact: Any) -> mod
 
 
 def _fail(run: ParseRun, message: str, line: int | None) -> None:
-    ParseRun.objects.filter(pk=run.pk).update(
-        status=ParseRun.Status.FAILED, error=message, error_line=line, finished_at=timezone.now()
-    )
+    _ours(run).update(status=ParseRun.Status.FAILED, error=message, error_line=line, finished_at=timezone.now())

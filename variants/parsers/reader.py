@@ -8,7 +8,10 @@ length and inflated size.
 
 bgzip files (a series of gzip members of at most 64 KiB each) are inflated by a small pool of threads, since
 inflating is most of the cost of reading a whole genome; isal (Intel's ISA-L) does it at about twice zlib's
-speed and releases the GIL while it works.
+speed and releases the GIL while it works. A parser can also give the stream a sieve (``LineStream.sieve``):
+a function that those threads run on each inflated chunk, beside inflating it, to say which of its lines the
+parser must look at; a sieve written with numpy, which also releases the GIL, takes the scan off the parser's
+thread, so that reading a whole genome costs little more than inflating it on every core.
 """
 
 import gzip
@@ -22,12 +25,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from isal import isal_zlib
+from isal import igzip, isal_zlib
 
 from .facts import ParseError
 
 GZIP_MAGIC = b"\x1f\x8b"
 Progress = Callable[[int, int], None]  # (lines read, compressed bytes consumed)
+Sieve = Callable[[bytes], object]  # runs in an inflating thread on each inflated chunk: what the parser needs of it
 
 CHUNK_BYTES = 4 << 20  # what one read or one inflated batch holds: large, so per-chunk Python work is rare
 # The first chunks are small, so sniffing a file's head or reading a header before a region query inflates little.
@@ -36,6 +40,7 @@ INFLATE_THREADS = 2  # the machines have two cores; the parser's own thread scan
 BGZF_MAGIC = b"\x1f\x8b\x08\x04"  # gzip, deflate, FLG.FEXTRA
 BGZF_EXTRA = b"\x06\x00BC\x02\x00"  # XLEN 6: one subfield, BC, of 2 bytes (the block size - 1)
 BGZF_MAX_BLOCK = 65_536
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")  # the empty last block
 CORRUPT = (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile)
 
 
@@ -83,9 +88,11 @@ class LineStream:
         self.name, self.limits, self.size, self.progress = source.name, source.limits, source.size, progress
         self.line = 0
         self._raw = source.path.open("rb")
-        self._chunks = _inflate(self._raw, source.compressed)
+        self.sieve: Sieve | None = None  # set by a parser once it knows what to look for; see sieved_blocks
+        self._chunks = _inflate(self._raw, source.compressed, lambda: self.sieve)
         self._blocks = self._read_blocks()
         self._block, self._pos = b"", 0  # the current block and where lines() stopped in it
+        self._sieved: tuple[object, int] | None = None  # the sieve's answer for the current block, and its shift
         self._reported = 0
 
     def __enter__(self) -> "LineStream":
@@ -110,47 +117,63 @@ class LineStream:
         """The rest of the file in blocks of whole lines, each ending in LF (CR and CRLF become LF). The caller
         counts each block's lines and adds them to ``line`` before asking for the next block, so that errors
         and progress name the right line; counting is left to the caller because it scans the block anyway."""
-        while self._fill():
-            block = self._block[self._pos :] if self._pos else self._block
-            self._pos = len(self._block)
+        for block, _ in self.sieved_blocks():
             yield block
+
+    def sieved_blocks(self) -> Iterator[tuple[bytes, tuple[object, int] | None]]:
+        """``blocks``, each with (what the sieve said of the chunk it ends with, where that chunk starts in the
+        block: the unfinished line carried from the chunk before comes first), or None where the sieve did not
+        run or its answer does not describe the block (the first block after ``lines``, CR line ends, a block
+        cut short by a limit)."""
+        while self._fill():
+            partial = self._pos > 0
+            block = self._block[self._pos :] if partial else self._block
+            self._pos = len(self._block)
+            yield block, None if partial else self._sieved
+            if self.sieve is None:
+                # Between blocks a parser that scans in its own thread offers the GIL to the inflating threads,
+                # which need it briefly after each batch; measured here, without this the scan starves them. A
+                # sieving parser, or one reading a header line by line, holds it too little to need this.
+                time.sleep(0)
 
     def _fill(self) -> bool:
         if self._pos < len(self._block):
             return True
-        self._block, self._pos = next(self._blocks, b""), 0
+        (self._block, self._sieved), self._pos = next(self._blocks, (b"", None)), 0
         return bool(self._block)
 
     # Blocks of whole lines -------------------------------------------------------------------------------------
 
-    def _read_blocks(self) -> Iterator[bytes]:
+    def _read_blocks(self) -> Iterator[tuple[bytes, tuple[object, int] | None]]:
         carry, inflated = b"", 0  # carry: the unfinished last line of the data so far
         while True:
-            chunk, offset = self._next_chunk()
+            chunk, offset, sieved = self._next_chunk()
             if offset < 0:
                 break
             crossing = self._crossing(carry, chunk, inflated)
             inflated += len(chunk)
+            # The sieve saw the chunk, not the block: its answer holds where the block is carry + chunk unchanged.
+            marks = (sieved, len(carry)) if sieved is not None and b"\r" not in carry else None
             block, carry = _complete_lines(carry, chunk)
             bad = self._first_bad_line(block, carry, crossing)
             self._report(offset)
             if bad is None:
                 if block:
-                    yield block
+                    yield block, marks
                 continue
             # The lines before the bad one come first, as a line-by-line reader gives them.
             start, message = bad
             if start:
-                yield block[:start]
+                yield block[:start], None
             raise ParseError(self.name, self.line + 1, message)
         last = _to_lf(carry + b"\n")[0] if carry else b""
         if last:
-            yield last
+            yield last, None
         self._report(self.size, final=True)
 
-    def _next_chunk(self) -> tuple[bytes, int]:
+    def _next_chunk(self) -> tuple[bytes, int, object]:
         try:
-            return next(self._chunks, (b"", -1))
+            return next(self._chunks, (b"", -1, None))
         except CORRUPT as error:
             message = f"the compressed data is truncated or corrupt ({error})"
             raise ParseError(self.name, self.line + 1, message) from None
@@ -160,9 +183,6 @@ class LineStream:
         if self.progress is not None and (final or self.line // every > self._reported // every):
             self._reported = self.line
             self.progress(self.line, offset)
-        # Between blocks the parser's thread offers the GIL to the inflating threads, which need it briefly after
-        # each 64 KiB block; measured here, without this the scan starves them.
-        time.sleep(0)
 
     def _crossing(self, carry: bytes, chunk: bytes, inflated: int) -> int | None:
         """Where in carry + chunk (with LF endings) the first byte past the inflated-size limit falls."""
@@ -190,6 +210,41 @@ def decode(name: str, number: int, line: bytes) -> str:
         return line.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ParseError(name, number, f"the line is not UTF-8 text (byte {error.start + 1})") from None
+
+
+def bgzf_last_line(path: Path, blocks: int = 4) -> bytes | None:
+    """The last line of a bgzip file, read from its last blocks only; None when the file does not end in whole,
+    sound BGZF blocks or the line is longer than ``blocks`` of them hold."""
+    with path.open("rb") as raw:
+        size = raw.seek(0, 2)
+        start = raw.seek(max(0, size - blocks * BGZF_MAX_BLOCK))
+        tail = raw.read()
+    end = len(tail) - (len(BGZF_EOF) if tail.endswith(BGZF_EOF) else 0)
+    text = b""
+    while b"\n" not in text.rstrip(b"\r\n"):
+        block = _block_ending_at(tail, end)
+        if block is None:
+            return _whole_file_line(text) if start == 0 and end == 0 else None
+        try:
+            text, end = _inflate_members(tail, block, end) + text, block
+        except CORRUPT:
+            return None
+    return text.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].rstrip(b"\r")
+
+
+def _block_ending_at(data: bytes, end: int) -> int | None:
+    """Where the whole BGZF block that ends at ``end`` starts (the magic bytes can occur inside compressed data,
+    so a candidate counts only if its own size field reaches exactly to ``end``)."""
+    pos = data.rfind(BGZF_MAGIC, 0, max(end - 25, 0))
+    while pos >= 0:
+        if _bgzf_size(data[:end], pos) == end - pos:
+            return pos
+        pos = data.rfind(BGZF_MAGIC, 0, pos)
+    return None
+
+
+def _whole_file_line(text: bytes) -> bytes | None:
+    return text.rstrip(b"\r\n") or None
 
 
 def _starts_with_gzip_magic(path: Path) -> bool:
@@ -232,30 +287,33 @@ def _long_line(block: bytes, carry: bytes, limit: int) -> int | None:
 # Inflating -----------------------------------------------------------------------------------------------------
 
 
-def _inflate(raw: BinaryIO, compressed: bool) -> Iterator[tuple[bytes, int]]:
-    """(inflated data, compressed bytes consumed) in chunks of about CHUNK_BYTES."""
+Chunk = tuple[bytes, int, object]  # inflated data, compressed bytes consumed, the sieve's answer (None: no sieve)
+
+
+def _inflate(raw: BinaryIO, compressed: bool, sieve: Callable[[], Sieve | None]) -> Iterator[Chunk]:
+    """Inflated chunks of about CHUNK_BYTES. Only bgzip is sieved: other files have no threads to sieve in."""
     if not compressed:
         for size in _chunk_sizes():
             chunk = raw.read(size)
             if not chunk:
                 return
-            yield chunk, raw.tell()
+            yield chunk, raw.tell(), None
     if _is_bgzf(raw.read(18)):
         raw.seek(0)
-        yield from _bgzf_chunks(raw)
+        yield from _bgzf_chunks(raw, sieve)
     else:
         raw.seek(0)
         yield from _gzip_chunks(raw)
 
 
-def _gzip_chunks(raw: BinaryIO) -> Iterator[tuple[bytes, int]]:
+def _gzip_chunks(raw: BinaryIO) -> Iterator[Chunk]:
     # Plain gzip cannot be split, so it is inflated in one thread; GzipFile reads multi-member files too.
     stream = gzip.GzipFile(fileobj=raw, mode="rb")
     for size in _chunk_sizes():
         chunk = stream.read(size)
         if not chunk:
             return
-        yield chunk, raw.tell()
+        yield chunk, raw.tell(), None
 
 
 def _chunk_sizes() -> Iterator[int]:
@@ -271,12 +329,12 @@ def _is_bgzf(header: bytes, pos: int = 0) -> bool:
     return header.startswith(BGZF_MAGIC, pos) and header.startswith(BGZF_EXTRA, pos + 10)
 
 
-def _bgzf_chunks(raw: BinaryIO) -> Iterator[tuple[bytes, int]]:
+def _bgzf_chunks(raw: BinaryIO, sieve: Callable[[], Sieve | None]) -> Iterator[Chunk]:
     """Batches of BGZF blocks inflated by a thread pool, in file order, a few batches ahead of the reader. From
     anything that is not a whole BGZF block (a plain gzip member appended, zero padding, a cut-off block) on,
     GzipFile reads the rest, so such files are read, or refused, exactly as gzip would."""
     pool = ThreadPoolExecutor(INFLATE_THREADS, thread_name_prefix="bgzf")
-    pending: deque[tuple[Future[bytes], int]] = deque()
+    pending: deque[tuple[Future[tuple[bytes, object]], int]] = deque()
     submitted = 0
     try:
         for batch, offset in _bgzf_batches(raw):
@@ -285,19 +343,30 @@ def _bgzf_chunks(raw: BinaryIO) -> Iterator[tuple[bytes, int]]:
                 raw.seek(offset)
                 yield from _gzip_chunks(raw)
                 return
-            pending.append((pool.submit(_inflate_batch, *batch), offset))
+            job = pool.submit(_inflate_batch, *batch, sieve()) if submitted else _inflated_here(*batch, sieve())
+            pending.append((job, offset))
             submitted += 1
-            # Look further ahead only as the reader keeps reading: one that stops at the header wastes little.
-            yield from _drain(pending, keep=min(submitted // 2, 2 * INFLATE_THREADS))
+            # Look further ahead only as the reader keeps reading: one that stops at the header (the first two
+            # batches, 320 KiB, hold a whole genome's) inflates nothing it does not read.
+            yield from _drain(pending, keep=min((submitted - 1) // 2, 2 * INFLATE_THREADS))
         yield from _drain(pending)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(pending: deque[tuple[Future[bytes], int]], keep: int = 0) -> Iterator[tuple[bytes, int]]:
+def _inflated_here(data: bytes, start: int, end: int, sieve: Sieve | None) -> "Future[tuple[bytes, object]]":
+    """The first batch, one block, inflated in the reader's thread: a sniff or a header often needs no more, and
+    starting the pool's threads would cost more than inflating it."""
+    future: Future[tuple[bytes, object]] = Future()
+    future.set_result(_inflate_batch(data, start, end, sieve))
+    return future
+
+
+def _drain(pending: deque[tuple[Future[tuple[bytes, object]], int]], keep: int = 0) -> Iterator[Chunk]:
     while len(pending) > keep:
         future, offset = pending.popleft()
-        yield future.result(), offset
+        data, sieved = future.result()
+        yield data, offset, sieved
 
 
 def _bgzf_batches(raw: BinaryIO) -> Iterator[tuple[tuple[bytes, int, int] | None, int]]:
@@ -335,9 +404,15 @@ def _bgzf_size(data: bytes, pos: int) -> int:
     return size if pos + size <= len(data) and size >= 26 else 0
 
 
-def _inflate_batch(data: bytes, start: int, end: int) -> bytes:
-    """Runs in a pool thread: each block is inflated as a whole gzip member, one call that also checks its CRC
-    and size, as gzip and htslib do, so corruption is refused, not read."""
+def _inflate_batch(data: bytes, start: int, end: int, sieve: Sieve | None) -> tuple[bytes, object]:
+    """Runs in a pool thread: (the inflated batch, what the sieve says of it)."""
+    inflated = _inflate_members(data, start, end)
+    return inflated, sieve(inflated) if sieve is not None and inflated else None
+
+
+def _inflate_members(data: bytes, start: int, end: int) -> bytes:
+    """Each block is inflated as a whole gzip member, one call that also checks its CRC and size, as gzip and
+    htslib do, so corruption is refused, not read."""
     blocks = []
     while start < end:
         size = (data[start + 16] | data[start + 17] << 8) + 1
@@ -350,11 +425,12 @@ def _inflate_batch(data: bytes, start: int, end: int) -> bytes:
 
 
 def _inflate_blocks(data: bytes, blocks: list[tuple[int, int, int]]) -> bytes:
-    # isal's inflate is about twice zlib's speed and, like zlib, checks each member's CRC and length.
-    parts = []
-    for start, size, inflated in blocks:
-        part = isal_zlib.decompress(data[start : start + size], 31, max(inflated, 1))
-        if len(part) != inflated:
-            raise zlib.error("a bgzip block does not inflate to its size")
-        parts.append(part)
-    return b"".join(parts)
+    """The whole batch in one call: isal's gzip reader inflates member after member without taking the GIL
+    between them (one call per 64 KiB block would take it back 64 times a batch, and on a busy machine each
+    time can wait for a thread the system has paused), at about twice zlib's speed, checking each member's CRC
+    and length as gzip does."""
+    start, end = blocks[0][0], blocks[-1][0] + blocks[-1][1]
+    inflated = igzip.decompress(memoryview(data)[start:end])
+    if len(inflated) != sum(size for _, _, size in blocks):
+        raise zlib.error("a bgzip block does not inflate to its size")
+    return inflated

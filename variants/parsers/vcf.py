@@ -1,17 +1,20 @@
 """Small-variant VCF (4.1-4.3) from somatic and germline callers, reduced to the kept loci. Pure Python.
 
 Speed (DESIGN.md, "Known pitfalls"): a whole genome holds millions of records and only a few hundred fall in the
-loci, so a record is judged on its CHROM bytes and POS before it is decoded or split, and runs of records that
-need nothing are skipped by regular expressions over whole blocks of lines, at C speed. With a tabix (.tbi) or
-CSI index beside the file, or given, the loci are read by region queries instead of a scan. Records outside
-the loci are counted, never validated or kept.
+loci, so a record is judged on its CHROM bytes and POS before it is decoded or split. In a bgzip file the
+reader's inflating threads also sieve each chunk (vcf_sieve: numpy, without the GIL) and the scan reads only the
+lines picked; elsewhere runs of records that need nothing are skipped by regular expressions over whole blocks
+of lines, at C speed. A sorted file is read no further than its last locus. With a tabix (.tbi) or CSI index
+beside the file, or given, and checked against the file, the loci are read by region queries instead of a
+scan. Records outside the loci are counted, never validated or kept.
 """
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pysam
 
@@ -19,17 +22,19 @@ from variants import crbn
 
 from .annotation import Annotator
 from .facts import ParseError, ParseOptions, ParseResult, SmallVariant
-from .reader import LineSource, LineStream, Progress, decode
+from .reader import LineSource, LineStream, Progress, bgzf_last_line, decode
 from .vcf_header import (
     FieldDef,
     SampleChoice,
     VcfHeader,
     choose_tumour_sample,
     header_from_head,
+    listing,
     read_header,
     resolve_build,
     structured,
 )
+from .vcf_sieve import ChunkSieve, Sieved
 
 # The prefilter sees only POS, not REF: a deletion starting this far left of a locus may still reach into it.
 MAX_REF_LENGTH = 1_000
@@ -53,8 +58,7 @@ class Region:
     gene: str
 
 
-@dataclass(frozen=True)
-class Reads:
+class Reads(NamedTuple):  # a tuple, not a frozen dataclass: built twice per kept record, at a third of the cost
     vaf: float | None = None
     vaf_source: str = ""
     depth: int | None = None
@@ -115,19 +119,13 @@ def parse(
     index: Path | None = None,
 ) -> ParseResult:
     """Kept records of the tumour sample. ``loci`` (gene -> interval) defaults to the build's loci of interest;
-    ``index`` is a .tbi/.csi path, else one beside the file is used when present."""
-    with source.open(progress) as stream:
+    ``index`` is a .tbi/.csi path, else one beside the file is used when present, once checked against the file
+    (index_problem); one that does not match is ignored with a warning and the file is scanned."""
+    index_path = (index or _index_beside(source)) if source.compressed else None
+    with _IndexOpening(source.path, index_path) as opening, source.open(progress) as stream:
         header = read_header(source.name, stream.lines())
-        build = resolve_build(header, options)
-        choice = choose_tumour_sample(header, options)
-        result = ParseResult(
-            "small_variants", dialect(header), build.build, build.evidence, choice.tumour, choice.reason
-        )
-        result.warnings += [build.warning] if build.warning else []
-        regions = _regions(loci if loci is not None else crbn.loci_of_interest(build.build or ""))
-        records = _Records(source, header, choice, build.build or "", regions)
-        index_path = (index or _index_beside(source)) if source.compressed else None
-        if index_path is not None and _read_indexed(records, index_path, result):
+        result, records = _start(source, header, options, loci)
+        if index_path is not None and _read_indexed(records, opening, index_path, result):
             if progress is not None:
                 progress(records.records_read, source.size)
         else:
@@ -135,15 +133,98 @@ def parse(
     return records.fill(result)
 
 
-def _read_indexed(records: "_Records", index_path: Path, result: ParseResult) -> bool:
-    """Region queries through the index; False (and a warning) when it cannot be used, so the file is scanned."""
+def _start(
+    source: LineSource, header: VcfHeader, options: ParseOptions, loci: Mapping[str, crbn.Interval] | None
+) -> tuple[ParseResult, "_Records"]:
+    """The result's description of the file, and the reader of its records."""
+    build = resolve_build(header, options)
+    choice = choose_tumour_sample(header, options)
+    result = ParseResult("small_variants", dialect(header), build.build, build.evidence, choice.tumour, choice.reason)
+    result.warnings += [build.warning] if build.warning else []
+    regions = _regions(loci if loci is not None else crbn.loci_of_interest(build.build or ""))
+    return result, _Records(source, header, choice, build.build or "", regions)
+
+
+def _read_indexed(records: "_Records", opening: "_IndexOpening", index_path: Path, result: ParseResult) -> bool:
+    """Region queries through the index; False (and a warning) when it cannot be used or does not match the
+    file, so the file is scanned."""
     try:
-        records.fetch(index_path)
+        tabix = opening.tabix()
+        problem = index_problem(tabix, records.source.path, records.header)
+        if problem is None:
+            records.fetch(tabix, index_path)
     except (OSError, ValueError) as error:
+        problem = f"could not be used ({error})"
+    if problem is not None:
         records.reset()
-        result.warnings.append(f"the index {index_path.name} could not be used ({error}); the file was scanned")
+        result.warnings.append(f"the index {index_path.name} {problem}; the file was scanned")
         return False
     return True
+
+
+def index_mismatch(source: LineSource, index_path: Path) -> str | None:
+    """What is wrong with an index for this file (as a parse would warn: "does not match the file: ...",
+    "could not be used (...)"), or None when a parse would read the file through it."""
+    try:
+        with pysam.TabixFile(str(source.path), index=str(index_path), encoding="utf-8") as tabix:
+            with source.open() as stream:
+                header = read_header(source.name, stream.lines())
+            return index_problem(tabix, source.path, header)
+    except (OSError, ValueError, ParseError) as error:
+        return f"could not be used ({error})"
+
+
+def index_problem(tabix: pysam.TabixFile, path: Path, header: VcfHeader) -> str | None:
+    """Why a tabix/CSI index does not describe this bgzip file, or None. An index names the contigs it has records
+    on, which the header must list; and it must find the file's last record, read from the file's last blocks. An
+    index of another file, or of another version of this one (records added, removed or moved), fails one or the
+    other, so it is never trusted silently."""
+    unknown = [name for name in tabix.contigs if header.contigs and name not in header.contigs]
+    if unknown:
+        return f"does not match the file: it names contigs the header does not list ({listing(unknown)})"
+    last = bgzf_last_line(path)
+    fields = last.split(b"\t", 2) if last else []
+    if len(fields) < 3 or not fields[1].isdigit():
+        return "could not be checked: the file's last record could not be read"
+    chrom, pos = fields[0].decode("utf-8", errors="replace"), int(fields[1])
+    found = list(tabix.fetch(chrom, pos - 1, pos)) if chrom in tabix.contigs else []
+    if last.decode("utf-8", errors="replace") not in found:
+        return "does not match the file: it does not find the file's last record (an index of another file or version)"
+    return None
+
+
+class _IndexOpening:
+    """The index of a file, loading in a thread from the start of the parse. Loading a whole genome's .tbi costs
+    more than the region queries and the header together, and htslib releases the GIL while it loads, so the
+    header is read meanwhile. Errors come out of ``tabix()``, as they would from opening it there."""
+
+    def __init__(self, path: Path, index_path: Path | None) -> None:
+        self._opened: pysam.TabixFile | Exception | None = None
+        self._thread = threading.Thread(target=self._open, args=(path, index_path), name="tabix-open", daemon=True)
+        if index_path is not None:
+            self._thread.start()
+
+    def __enter__(self) -> "_IndexOpening":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+        if isinstance(self._opened, pysam.TabixFile):
+            self._opened.close()
+
+    def tabix(self) -> pysam.TabixFile:
+        self._thread.join()
+        if isinstance(self._opened, Exception):
+            raise self._opened
+        assert self._opened is not None  # the thread either opened it or kept the error
+        return self._opened
+
+    def _open(self, path: Path, index_path: Path) -> None:
+        try:
+            self._opened = pysam.TabixFile(str(path), index=str(index_path), encoding="utf-8")
+        except Exception as error:  # handed to the parse's thread, which decides
+            self._opened = error
 
 
 def _index_beside(source: LineSource) -> Path | None:
@@ -171,6 +252,9 @@ class _Records:
         self.source, self.header, self.build, self.regions = source, header, build, regions
         self.tumour = header.columns.index(choice.tumour) if choice.tumour else None
         self.normal = header.columns.index(choice.normal) if choice.normal else None
+        # Asked for every kept record: looked up once.
+        self.columns, self.several_samples = len(header.columns), len(header.samples) > 1
+        self.chroms: dict[str, str] = {}  # CHROM as written -> normalised
         self.annotator = Annotator(header.info)
         self.variants: list[SmallVariant] = []
         self.warnings: list[str] = []
@@ -188,10 +272,14 @@ class _Records:
 
     def scan(self, stream: LineStream) -> None:
         """The hot loop, over blocks of whole lines (see _Scan). The stream's line count is kept current, so the
-        reader's own errors name the right line."""
+        reader's own errors name the right line. The reader's threads sieve each chunk as they inflate it."""
         scan = _Scan(self)
-        for block in stream.blocks():
-            lines, stop = scan.block(block, stream.line + 1)
+        stream.sieve = ChunkSieve(_windows(self.regions))
+        for block, marks in stream.sieved_blocks():
+            if marks is not None and isinstance(marks[0], Sieved):
+                lines, stop = scan.sieved(block, stream.line + 1, marks[0], marks[1])
+            else:
+                lines, stop = scan.block(block, stream.line + 1)
             stream.line += lines
             if stop:
                 break
@@ -210,15 +298,14 @@ class _Records:
 
     # Index -----------------------------------------------------------------------------------------------------
 
-    def fetch(self, index_path: Path) -> None:
+    def fetch(self, tabix: pysam.TabixFile, index_path: Path) -> None:
         """One region query per locus, in the file's contig order so the variants come out as a scan gives them;
         the index gives no line numbers, so these variants carry line 0."""
-        with pysam.TabixFile(str(self.source.path), index=str(index_path), encoding="utf-8") as tabix:
-            contigs = {crbn.normalise_chrom(name): (rank, name) for rank, name in enumerate(tabix.contigs)}
-            regions = [region for spans in self.regions.values() for region in spans if region.chrom in contigs]
-            seen: set[str] = set()
-            for region in sorted(regions, key=lambda region: (contigs[region.chrom][0], region.start)):
-                self._fetch_region(tabix, contigs[region.chrom][1], region, seen)
+        contigs = {crbn.normalise_chrom(name): (rank, name) for rank, name in enumerate(tabix.contigs)}
+        regions = [region for spans in self.regions.values() for region in spans if region.chrom in contigs]
+        seen: set[str] = set()
+        for region in sorted(regions, key=lambda region: (contigs[region.chrom][0], region.start)):
+            self._fetch_region(tabix, contigs[region.chrom][1], region, seen)
         self.warnings.append(f"read through the index {index_path.name}: line numbers are not known (line 0)")
 
     def _fetch_region(self, tabix: pysam.TabixFile, contig: str, region: Region, seen: set[str]) -> None:
@@ -242,12 +329,12 @@ class _Records:
 
     def record(self, number: int, text: str) -> None:
         fields = text.split("\t")
-        if len(fields) != len(self.header.columns):
+        if len(fields) != self.columns:
             problem = f"the record has {len(fields)} columns"
             raise ParseError(self.source.name, number or None, problem, self._expected())
         chrom, pos_text, _, ref, alt_text, _, filters, info_text = fields[:8]
         pos = self._position(number, pos_text)
-        region = self._region(crbn.normalise_chrom(chrom), pos, len(ref))
+        region = self._region(self._normalised(chrom), pos, len(ref))
         if region is None:
             return
         context = _Context(self, number, fields, pos, region)
@@ -261,9 +348,18 @@ class _Records:
             raise ParseError(self.source.name, number or None, f"POS {text[:20]!r} is not a position", "a whole number")
         return int(text)
 
+    def _normalised(self, chrom: str) -> str:
+        normalised = self.chroms.get(chrom)
+        if normalised is None:
+            normalised = self.chroms[chrom] = crbn.normalise_chrom(chrom)
+        return normalised
+
     def _region(self, chrom: str, pos: int, ref_length: int) -> Region | None:
         end = pos + max(ref_length, 1) - 1
-        return next((r for r in self.regions.get(chrom, []) if pos <= r.end and end >= r.start), None)
+        for region in self.regions.get(chrom, ()):
+            if pos <= region.end and end >= region.start:
+                return region
+        return None
 
     def _expected(self) -> str:
         return f"{len(self.header.columns)} tab-separated columns, as on the #CHROM line {self.header.header_line}"
@@ -297,6 +393,20 @@ class _Scan:
                 return number - first + 1, True
             number, pos = number + 1, eol + 1
         return number - first, False
+
+    def sieved(self, block: bytes, number: int, sieved: Sieved, shift: int) -> tuple[int, bool]:
+        """``block`` as the sieve saw it (its chunk starts at ``shift``): only the lines it picked go through the
+        per-line rules, the others are counted. The first line, carried from the chunk before, is always read."""
+        if self.line(number, block[: shift + sieved.first_end]):
+            return 1, True
+        done = 1  # lines of the block counted so far
+        for index, start, end in sieved.picks:
+            self.count += index - done
+            if self.line(number + index, block[shift + start : shift + end]):
+                return index + 1, True
+            done = index + 1
+        self.count += sieved.lines - done
+        return sieved.lines, False
 
     def line(self, number: int, raw: bytes) -> bool:
         """The per-line rules: a record on the current chromosome costs one startswith; a new chromosome one dict
@@ -332,6 +442,11 @@ class _Scan:
             runs = [(re.compile(b"(?:%s){%d}" % (line, n)).match, n) for n in (1024, 32)]
             self.patterns[prefix] = [*runs, (re.compile(line).match, 1)]
         return self.patterns.get(prefix, [])
+
+
+def _windows(regions: dict[str, list[Region]]) -> dict[str, list[tuple[int, int]]]:
+    """The POS ranges the per-line rules must see, as _Records._near decides."""
+    return {chrom: [(r.start - MAX_REF_LENGTH, r.end) for r in spans] for chrom, spans in regions.items()}
 
 
 def _skippable_line(prefix: bytes, spans: list[Region] | None) -> bytes:
@@ -402,14 +517,14 @@ class _Context:
         reads = Reads()
         if records.tumour is not None:
             reads = sample_reads(self.tumour, records.header.formats, ref, alts, index)
-        if len(records.header.samples) > 1:
+        if records.several_samples:
             return reads  # INFO then describes several samples together
         return _info_reads(reads, info, alts, index, sites_only=records.tumour is None)
 
     def _normal_alt_count(self, ref: str, alts: list[str], index: int) -> int | None:
         if self.normal is None:
             return None
-        return sample_reads(self.normal, self.records.header.formats, ref, alts, index).alt_count
+        return _counts(self.normal, self.records.header.formats, ref, alts, index)[0]  # sample_reads' alt_count
 
     def _where(self) -> str:
         return f"line {self.number}" if self.number else f"record at {self.region.chrom}:{self.pos}"
@@ -435,7 +550,9 @@ def _fraction(
     sample: dict[str, str], formats: Mapping[str, FieldDef], index: int, n_alts: int
 ) -> tuple[float | None, str]:
     for key in _FRACTIONS:
-        value = _allele_value(sample.get(key), _number(formats, key, "A"), index, n_alts)
+        if key not in sample:
+            continue  # as an absent value gives None below, only cheaper
+        value = _allele_value(sample[key], _number(formats, key, "A"), index, n_alts)
         fraction = _percent(value) if key == "FREQ" else _float(value)
         if fraction is not None:
             return fraction, key
@@ -447,11 +564,12 @@ def _counts(
 ) -> tuple[int | None, int | None, str]:
     """(ALT reads, reads at the site, source): AD (R layout, or VarScan's ALT-only AD beside RD), FreeBayes
     AO/RO, Strelka tier-1 counts."""
-    if sample.get("AD") and _number(formats, "AD", "R") == "1" and "RD" in sample:
-        alt, ref_reads = _int(sample["AD"]), _int(sample["RD"])
+    depths = sample.get("AD")
+    if depths and "RD" in sample and _number(formats, "AD", "R") == "1":
+        alt, ref_reads = _int(depths), _int(sample["RD"])
         return alt, _sum(alt, ref_reads), "AD"
-    if sample.get("AD"):
-        values = [_int(value) for value in sample["AD"].split(",")]
+    if depths:
+        values = list(map(_int, depths.split(",")))
         if len(values) == len(alts) + 1 and None not in values:
             return values[index + 1], _sum(*values), "AD"
     if sample.get("AO") and sample.get("RO"):
@@ -538,13 +656,19 @@ def _is_allele(alt: str) -> bool:
 
 
 def _filters(text: str) -> str:
+    if ";" not in text:
+        return text
     return ";".join(dict.fromkeys(text.split(";")))  # VarDict via bcbio may write REJECT;REJECT
 
 
 def _info(text: str) -> dict[str, str]:
     if text in {"", "."}:
         return {}
-    return dict(item.partition("=")[::2] for item in text.split(";"))
+    info = {}
+    for item in text.split(";"):  # a plain loop: three times faster than dict() over a generator of pairs
+        key, _, value = item.partition("=")
+        info[key] = value
+    return info
 
 
 def _sample(keys: list[str], column: str) -> dict[str, str]:
@@ -554,7 +678,7 @@ def _sample(keys: list[str], column: str) -> dict[str, str]:
 def _germline(filters: str, info: dict[str, str], info_defs: Mapping[str, FieldDef], paired: bool) -> bool:
     """FILTER germline/germline_risk (Mutect2), STATUS=Germline (VarDict), SS=1 (VarScan2), or a tumour-normal
     caller that flags somatic calls with INFO SOMATIC leaving it off."""
-    if _GERMLINE_FILTERS & set(filters.split(";")) or info.get("STATUS", "").lower() == "germline":
+    if not _GERMLINE_FILTERS.isdisjoint(filters.split(";")) or info.get("STATUS", "").lower() == "germline":
         return True
     if "SS" in info_defs and info.get("SS") == "1":
         return True
@@ -573,7 +697,12 @@ def _tier1(text: str) -> int | None:
 
 
 def _sum(*values: int | None) -> int | None:
-    return None if None in values else sum(v for v in values if v is not None)
+    total = 0
+    for value in values:  # a loop, not sum() over a generator: this runs for every kept record
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 def _int(text: str | None) -> int | None:

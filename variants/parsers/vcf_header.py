@@ -24,6 +24,10 @@ _COMMAND_TUMOUR = re.compile(r"(?:\btumor_sample_name=|--tumorSampleName\s+|--tu
 _COMMAND_NORMAL = re.compile(
     r"(?:\bnormal_sample_name=|--normalSampleName\s+|--normal-sample\s+|-normal\s+)([^\s,\"]+)"
 )
+# The usual ##contig line, <ID=name,length=N>: a whole-genome header has thousands, read without the general
+# key=value parser (structured), which gives the same result for them at several times the cost.
+_SIMPLE_CONTIG = re.compile(r'<ID=([^,"<>]*),length=([0-9]+)>')
+_SIMPLE_CONTIG_LINE = re.compile(rb'##contig=(<ID=([^,"<>]*),length=([0-9]+)>)')  # the same, as read_header sees it
 _TUMOUR_TOKENS = {"TUMOR", "TUMOUR", "T"}
 _NORMAL_TOKENS = {"NORMAL", "N", "GERMLINE"}
 
@@ -49,6 +53,9 @@ class VcfHeader:
     contigs: dict[str, int | None] = field(default_factory=dict)  # as written, in header order -> length
     meta: list[tuple[str, str]] = field(default_factory=list)  # every ##key=value after ##fileformat, in order
     sample_genomes: dict[str, str] = field(default_factory=dict)  # ##SAMPLE=<ID=..,Genomes=Tumor|Germline>
+    # meta by key, for values(): a whole-genome header has thousands of lines and a parse asks for a dozen keys.
+    _by_key: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)  # len(meta) when _by_key was built
 
     @property
     def samples(self) -> list[str]:
@@ -56,7 +63,12 @@ class VcfHeader:
 
     def values(self, key: str) -> list[str]:
         """Every value of a repeated meta key, e.g. values('source') -> ['FilterMutectCalls', 'Mutect2']."""
-        return [value for name, value in self.meta if name == key]
+        if self._indexed != len(self.meta):  # built on first use, and again if meta has grown since
+            self._by_key = {}
+            for name, value in self.meta:
+                self._by_key.setdefault(name, []).append(value)
+            self._indexed = len(self.meta)
+        return list(self._by_key.get(key, ()))
 
     def first(self, key: str) -> str:
         found = self.values(key)
@@ -94,15 +106,19 @@ def read_header(filename: str, lines: Iterator[tuple[int, bytes]]) -> VcfHeader:
     text = raw.decode("utf-8", errors="replace")
     if not text.startswith("##fileformat=VCF"):
         raise ParseError(filename, number, f"not a VCF: the first line is {text[:40]!r}", "##fileformat=VCFv4.x")
-    meta: list[tuple[int, str]] = [(number, text)]
+    # Read as it comes, in one pass: a whole-genome header has thousands of lines.
+    header, last_meta = VcfHeader(filename, text.split("=", 1)[1].strip(), 0, []), number
     for number, raw in lines:
         if raw.startswith(b"##"):
-            meta.append((number, raw.decode("utf-8", errors="replace")))
+            if not _add_simple_contig(header, raw):
+                _add_meta(header, raw.decode("utf-8", errors="replace"))
+            last_meta = number
         elif raw.startswith(b"#"):
-            return _build_header(filename, meta, number, decode(filename, number, raw))
+            header.header_line, header.columns = number, _columns(filename, number, decode(filename, number, raw))
+            return header
         elif raw.strip():
             raise ParseError(filename, number, "a record comes before the #CHROM header line", EXPECTED_CHROM_LINE)
-    raise ParseError(filename, meta[-1][0], "the header ends without a #CHROM line", EXPECTED_CHROM_LINE)
+    raise ParseError(filename, last_meta, "the header ends without a #CHROM line", EXPECTED_CHROM_LINE)
 
 
 def header_from_head(filename: str, head: list[str]) -> VcfHeader:
@@ -115,11 +131,14 @@ def header_from_head(filename: str, head: list[str]) -> VcfHeader:
     return header
 
 
-def _build_header(filename: str, meta: list[tuple[int, str]], number: int, chrom_line: str) -> VcfHeader:
-    header = VcfHeader(filename, meta[0][1].split("=", 1)[1].strip(), number, _columns(filename, number, chrom_line))
-    for _, line in meta[1:]:
-        _add_meta(header, line)
-    return header
+def _add_simple_contig(header: VcfHeader, raw: bytes) -> bool:
+    """_add_meta for the usual ##contig line, straight from its bytes; False for any other line."""
+    found = _SIMPLE_CONTIG_LINE.fullmatch(raw)
+    if found is None:
+        return False
+    header.contigs[found[2].decode("utf-8", errors="replace")] = int(found[3])
+    header.meta.append(("contig", found[1].decode("utf-8", errors="replace")))
+    return True
 
 
 def _columns(filename: str, number: int, line: str) -> list[str]:
@@ -136,6 +155,11 @@ def _columns(filename: str, number: int, line: str) -> list[str]:
 
 def _add_meta(header: VcfHeader, line: str) -> None:
     key, _, value = line[2:].rstrip("\r\n").partition("=")
+    contig = _SIMPLE_CONTIG.fullmatch(value) if key == "contig" else None
+    if contig:
+        header.contigs[contig[1]] = int(contig[2])
+        header.meta.append((key, value))
+        return
     if not (value.startswith("<") and value.endswith(">")):
         header.meta.append((key, value))
         return

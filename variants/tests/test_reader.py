@@ -194,3 +194,22 @@ def test_a_reader_that_stops_early_stops_the_inflating_threads(tmp_path: Path, i
     with LineSource(path).open() as stream:
         next(stream.blocks())
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("bgzf")]
+
+
+# The last line, read from the end ----------------------------------------------------------------------------
+
+
+def test_the_last_line_of_a_bgzip_file_is_read_from_its_last_blocks(tmp_path: Path) -> None:
+    path = bgzip(tmp_path / "t.vcf.gz", text(LINES * 30))  # several blocks
+    assert reader.bgzf_last_line(path) == LINES[-1].encode()
+    long_last = "x" * 150_000  # across three blocks
+    assert reader.bgzf_last_line(bgzip(tmp_path / "long.gz", text([*LINES, long_last]))) == long_last.encode()
+    assert reader.bgzf_last_line(bgzip(tmp_path / "one.gz", b"only\r\n")) == b"only"
+
+
+def test_the_last_line_is_none_when_the_file_does_not_end_in_whole_blocks(tmp_path: Path) -> None:
+    path = bgzip(tmp_path / "t.vcf.gz", text(LINES * 30))
+    cut = tmp_path / "cut.vcf.gz"
+    cut.write_bytes(path.read_bytes()[:-100])
+    assert reader.bgzf_last_line(cut) is None
+    assert reader.bgzf_last_line(path, blocks=1) == LINES[-1].encode()

@@ -590,6 +590,41 @@ def test_an_index_given_explicitly_is_used_and_a_broken_one_falls_back_to_a_scan
     assert any("broken.tbi could not be used" in warning for warning in result.warnings)
 
 
+def test_an_index_of_another_version_of_the_file_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    """An index made before records were added at the end (a re-called file, the same name) still opens and
+    its region queries still run: only the check against the file's last record catches it."""
+    first = bgzip_with_index(tmp_path, crbn_cohort_vcf(tmp_path))
+    stale = tmp_path / "stale.tbi"
+    (tmp_path / "cohort.vcf.gz.tbi").rename(stale)
+    grown = tmp_path / "grown" / "cohort.vcf"
+    grown.parent.mkdir()
+    grown.write_text(gzip.decompress(first.read_bytes()).decode() + mutect2_record(20_000, chrom="chrX") + "\n")
+    result = parse(bgzip_with_index(grown.parent, grown), index=stale)
+    assert (result.records_read, len(result.small_variants)) == (8, 3)
+    [warning] = [warning for warning in result.warnings if "stale.tbi" in warning]
+    assert "does not match the file" in warning and "last record" in warning and "scanned" in warning
+
+
+def test_an_index_naming_contigs_the_header_lacks_is_ignored(tmp_path: Path) -> None:
+    plain = crbn_cohort_vcf(tmp_path)
+    compressed = bgzip_with_index(tmp_path, plain)
+    renamed = tmp_path / "renamed" / "cohort.vcf"
+    renamed.parent.mkdir()
+    renamed.write_text(plain.read_text().replace("chr", ""))  # a b37-style file of the same records
+    other_index = bgzip_with_index(renamed.parent, renamed).with_suffix(".gz.tbi")
+    result = parse(compressed, index=other_index)
+    assert result.records_read == 7
+    assert any("names contigs the header does not list (1, 3, 7, X)" in warning for warning in result.warnings)
+
+
+def test_index_mismatch_says_what_a_parse_would_say_of_an_index(tmp_path: Path) -> None:
+    compressed = bgzip_with_index(tmp_path, crbn_cohort_vcf(tmp_path))
+    assert vcf.index_mismatch(LineSource(compressed), tmp_path / "cohort.vcf.gz.tbi") is None
+    junk = tmp_path / "junk.tbi"
+    junk.write_bytes(b"TBI\1 not really")
+    assert (vcf.index_mismatch(LineSource(compressed), junk) or "").startswith("could not be used")
+
+
 def test_a_sorted_file_with_contig_lines_stops_after_the_last_locus(tmp_path: Path) -> None:
     # With loci only on chr3, the scan stops at the first chr7 record (line 17 of 18 lines).
     result = parse(crbn_cohort_vcf(tmp_path), loci={"CRBN": Interval("3", 3_140_000, 3_190_000)})
