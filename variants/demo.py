@@ -13,6 +13,7 @@ the position.
 evidence on a first-relapse sample of a Len/Pom-exposed patient (where CRBN.md says testing belongs), some add
 the patient's baseline or a later relapse, every alteration class A-I appears at each site, several samples
 have every evidence kind and nothing found, and each site has one file that fails to parse on purpose.
+variants/demo_background.py adds routine testing of the other patients' samples, for the registry.
 """
 
 import gzip
@@ -210,7 +211,8 @@ class Evidence:
     vcf: str = ""  # "mutect2" | "strelka2"
     copy_number: str = ""  # "cnvkit" | "facets"
     sv: bool = False
-    rna: bool = False
+    rna: bool = False  # STAR junctions, and salmon quantification unless ``salmon`` is off
+    salmon: bool = True
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,8 @@ class DemoSample:
     purity: float  # plasma-cell fraction, 0-1
     imid_exposed: bool  # lenalidomide or pomalidomide given before collection
     t_4_14: bool = False
+    refractory: frozenset[str] = frozenset()  # of lenalidomide and pomalidomide, at collection (IMWG)
+    death: date | None = None  # the patient's date of death, if recorded
 
 
 @dataclass(frozen=True)
@@ -418,6 +422,7 @@ def sample_files(
     if evidence.rna:
         text, classes = star_junctions(rng, sample, findings), ("G",) if exon10_skipped(findings.junctions) else ()
         files.append(_file(sample, f"{sample.accession}.SJ.out.tab", text.encode(), scenario, classes))
+    if evidence.rna and evidence.salmon:
         text, classes = salmon_quant(rng, sample, findings), ("I",) if findings.tpm < 1 else ()
         files.append(_file(sample, f"{sample.accession}.quant.sf", text.encode(), scenario, classes))
     return files

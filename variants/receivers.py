@@ -9,6 +9,8 @@ import contextlib
 import random
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,9 +20,10 @@ from django.db import transaction
 
 from crbn_portal.roles import Role
 from patients import demo as patients_demo
-from patients.models import Membership, Sample
+from patients.models import Membership, Sample, TreatmentLine
+from patients.refractoriness import refractory_drugs
 
-from . import demo
+from . import demo, demo_background
 from .models import ParseRun, VariantFile
 from .services import ROW_MODELS, UnrecognisedFile, parse_run_execute, variant_file_confirm, variant_file_upload
 
@@ -34,7 +37,7 @@ class DemoFileError(RuntimeError):
 def write_demo_files(sender: Any, *, seed: int, stdout: IO[str] | None = None, **kwargs: Any) -> None:
     """Upload, confirm and parse every planned demo file for the seeded samples (inside seed_demo's transaction)."""
     samples = {(sample.institution.code, sample.accession): sample for sample in _seeded_samples()}
-    planned = demo.plan_files([_demo_sample(sample) for sample in samples.values()], seed)
+    planned = demo_background.plan_all_files([_demo_sample(sample) for sample in samples.values()], seed)
     written: list[str] = []
     try:
         failed = _ingest_all(planned, samples, seed, written)
@@ -80,7 +83,9 @@ def clear_demo_files(sender: Any, **kwargs: Any) -> None:
 
 
 def _seeded_samples() -> Iterable[Sample]:
-    return Sample.objects.select_related("institution", "patient").prefetch_related("patient__treatment_lines__drugs")
+    return Sample.objects.select_related("institution", "patient").prefetch_related(
+        "patient__treatment_lines__drugs", "patient__treatment_lines__line_drugs__drug"
+    )
 
 
 def _demo_sample(sample: Sample) -> demo.DemoSample:
@@ -97,7 +102,21 @@ def _demo_sample(sample: Sample) -> demo.DemoSample:
         purity=float(sample.purity_pct) / 100 if sample.purity_pct else 0.6,
         imid_exposed=bool(given & IMIDS_TESTED_FOR),
         t_4_14=bool(sample.patient.t_4_14),
+        refractory=_refractory_at(sample.collection_date, lines),
+        death=sample.patient.date_of_death,
     )
+
+
+def _refractory_at(day: date, lines: Iterable[TreatmentLine]) -> frozenset[str]:
+    """Lenalidomide and pomalidomide refractoriness as known on ``day``: a later progression has not happened."""
+    known = [
+        line.facts
+        if line.progression_date is None or line.progression_date <= day
+        else replace(line.facts, progression=None)
+        for line in lines
+        if line.start_date <= day
+    ]
+    return frozenset(refractory_drugs(known)) & IMIDS_TESTED_FOR
 
 
 def _lab_scientists() -> dict[str, AbstractBaseUser]:

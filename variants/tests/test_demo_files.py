@@ -5,6 +5,7 @@ import hashlib
 import io
 from collections import defaultdict
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
-from variants import demo, receivers
+from patients.models import Sample
+from variants import demo, demo_background, receivers
 from variants.models import (
     CopyNumberSegment,
     Expression,
@@ -75,7 +77,7 @@ def skip_fractions() -> dict[int, tuple[float | None, int]]:
 def test_demo_files_are_uploaded_and_parsed_by_each_sites_lab_scientist():
     output = seed()
     runs = latest_runs()
-    assert 50 <= len(runs) <= 110
+    assert 140 <= len(runs) <= 180  # 158 for the default seed: the stories' files, then routine testing
     for item, run in runs.items():
         code = item.sample.institution.code
         assert item.created_by.username == f"lab.{code.lower()}"
@@ -177,14 +179,58 @@ def test_the_same_seed_gives_the_same_bytes_and_force_replaces_them(django_captu
 
 
 def test_a_demo_file_that_does_not_parse_as_planned_stops_the_seed_and_leaves_no_bytes(monkeypatch, media_root):
-    plan_files = demo.plan_files
+    plan_all_files = demo_background.plan_all_files
 
     def one_good_file_marked_broken(samples, seed):
-        planned = plan_files(samples, seed)
+        planned = plan_all_files(samples, seed)
         return [replace(planned[0], broken=True), *planned[1:]]
 
-    monkeypatch.setattr(receivers.demo, "plan_files", one_good_file_marked_broken)
+    monkeypatch.setattr(receivers.demo_background, "plan_all_files", one_good_file_marked_broken)
     with pytest.raises(receivers.DemoFileError, match="demo file"):
         seed()
     assert not VariantFile.objects.exists()
     assert not [path for path in media_root.rglob("*") if path.is_file()]
+
+
+def routine_sample(
+    number: int, timepoint: str, assay: str, refractory: frozenset[str] = frozenset()
+) -> demo.DemoSample:
+    return demo.DemoSample(
+        "NBH", f"NBH-S-{number:05d}", f"P{number}", timepoint, assay, demo.GRCH38, date(2024, 1, 1), 0.8, True,
+        refractory=refractory,
+    )  # fmt: skip
+
+
+def test_routine_testing_places_the_published_shares_per_cohort():
+    pom = frozenset({"lenalidomide", "pomalidomide"})
+    relapses = [routine_sample(number, demo.LATER_RELAPSE, demo.WGS, pom) for number in range(20)]
+    baselines = [routine_sample(number, demo.BASELINE, demo.PANEL) for number in range(20, 60)]
+    placed = demo_background.place_alterations([*relapses, *baselines], seed=3)
+    # Pom-refractory: 9%, 24% and 29% of 20, rounded up; newly diagnosed: 0.9% of 40, and no copy loss or skipping.
+    counts = {
+        kind: sum(kind in kinds for kinds in placed.values()) for kind in demo_background.PUBLISHED_SHARES["ndmm"]
+    }
+    assert counts == {"point_mutation": 2 + 1, "copy_loss_or_sv": 5, "exon10_skipping": 6}
+    assert sum(bool(placed[sample]) for sample in baselines) == 1
+    assert placed == demo_background.place_alterations([*relapses, *baselines], seed=3)
+
+
+def test_routine_evidence_follows_the_assay_and_the_timepoint():
+    evidence = demo_background.evidence_for
+    assert evidence(routine_sample(1, demo.BASELINE, demo.PCR)) is None
+    assert evidence(routine_sample(2, demo.BASELINE, demo.PANEL)) == demo.Evidence("mutect2", "cnvkit", salmon=False)
+    assert evidence(routine_sample(3, demo.FIRST_RELAPSE, demo.WES)).rna
+    assert evidence(routine_sample(4, demo.FIRST_RELAPSE, demo.RNA_SEQ)) == demo.Evidence(rna=True, salmon=False)
+
+
+def test_routine_testing_covers_most_samples_of_a_file_based_assay():
+    seed()
+    tested = set(VariantFile.objects.values_list("sample_id", flat=True))
+    samples = Sample.objects.exclude(assay=Sample.Assay.PCR)
+    assert len(tested) / samples.count() >= 0.8
+    relapse_skips = [
+        fraction
+        for junction_file, (fraction, _) in skip_fractions().items()
+        if VariantFile.objects.get(pk=junction_file).sample.timepoint != Sample.Timepoint.BASELINE
+    ]
+    assert len(relapse_skips) >= 20 and sum(fraction >= 0.4 for fraction in relapse_skips) >= 3
