@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CohortConfig(AppConfig):
-    """The multi-centre registry (filled by the registry work)."""
+    """The multi-centre registry: frequencies, survival, the learning loop, method harmonisation, exports."""
 
     name = "cohort"

@@ -243,6 +243,8 @@ def seed_demo(*, seed: int, patients_per_institution: int = 110, stdout: IO[str]
         for site, institution in zip(SITES, institutions, strict=True)
         for record in _site_cohort(rng, site, institution, patients_per_institution)
     ]
+    for record in records:
+        _add_follow_up(seed, record)
     _save_cohort(records)
     return _summarise(seed, records)
 
@@ -577,6 +579,39 @@ def _drug_last_doses(line: TreatmentLine) -> dict[str, date]:
     if induction_end > DATA_CUTOFF or any(day <= induction_end for day in stopped_sooner):
         return {}
     return dict.fromkeys(REGIMENS[line.regimen].induction_only, induction_end)
+
+
+# --- Follow-up: death and last contact ----------------------------------------------------------------------
+
+# After a progression that no further line follows (attrition, or the last line), most patients die within
+# months: median survival once options run out is under a year in real-world triple-class-exposed cohorts.
+DEATH_WITHOUT_NEXT_LINE = 0.7
+MEDIAN_DAYS_TO_DEATH = 270
+FOLLOW_UP_VISIT_DAYS = 90  # the last clinic visit falls within a quarter before the cut-off
+
+
+def _add_follow_up(seed: int, record: DemoRecord) -> None:
+    """Sets the patient's date of death or last follow-up. A separate RNG per patient, so the follow-up never
+    changes the draws (UUIDs, lines, samples) of the rest of the cohort."""
+    patient, last = record.patient, record.lines[-1]
+    rng = random.Random(f"patients.demo.follow_up/{seed}/{patient.study_id}")
+    death = _death_after(rng, last.progression_date) if last.progression_date else None
+    latest_event = max(
+        day for line in record.lines for day in (line.start_date, line.end_date, line.progression_date) if day
+    )
+    latest_event = max([latest_event, *(sample.collection_date for sample in record.samples)])
+    if death is not None and death > latest_event:
+        patient.date_of_death = patient.last_follow_up_date = death
+        return
+    visit = DATA_CUTOFF - timedelta(days=rng.randint(0, FOLLOW_UP_VISIT_DAYS))
+    patient.last_follow_up_date = max(visit, latest_event)
+
+
+def _death_after(rng: random.Random, progression: date) -> date | None:
+    if rng.random() >= DEATH_WITHOUT_NEXT_LINE:
+        return None
+    death = progression + timedelta(days=30 + round(rng.expovariate(math.log(2) / MEDIAN_DAYS_TO_DEATH)))
+    return death if death <= DATA_CUTOFF else None
 
 
 # --- Samples ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Registry exports: CSV tables, cBioPortal study files and FHIR Genomics Reporting DiagnosticReports."""
