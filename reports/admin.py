@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from crbn_portal.admin import ScopedAdmin
 
-from .models import Report, ReportReview
+from .models import AgendaItem, Decision, Meeting, PacketExport, Report, ReportReview
 
 
 class ReadOnlyMixin:
@@ -23,11 +23,18 @@ class ReadOnlyMixin:
         return False
 
 
-class ReportReviewInline(ReadOnlyMixin, admin.TabularInline):
-    model = ReportReview
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """Rows listed under their parent, every field shown read-only."""
+
     extra = 0
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+
+class ReportReviewInline(ReadOnlyInline):
+    model = ReportReview
     fields = ("round", "reviewer", "decision", "comment", "at")
-    readonly_fields = fields
 
 
 @admin.register(Report)
@@ -44,3 +51,31 @@ class ReportReviewAdmin(ReadOnlyMixin, ScopedAdmin):
     list_display = ("report", "round", "reviewer", "decision", "at")
     list_filter = ("decision",)
     list_select_related = ("report__sample", "reviewer")
+
+
+# Tumour boards, read-only here too: meetings, agendas and decisions change through the board's pages, which check
+# the role at the institution and audit every change.
+class AgendaItemInline(ReadOnlyInline):
+    model = AgendaItem
+    fields = ("position", "patient", "sample", "report", "question")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ("title", "date", "institution", "created_by")
+    list_filter = ("institution",)
+    date_hierarchy = "date"
+    inlines = [AgendaItemInline]
+
+
+@admin.register(PacketExport)
+class PacketExportAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ("meeting", "status", "done", "total", "created_by", "created_at", "pdf_sha256")
+    list_filter = ("status",)
+    list_select_related = ("meeting", "created_by")
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ("item", "regimen", "recorded_by", "recorded_at", "resulting_line")
+    list_select_related = ("item__patient", "recorded_by", "resulting_line")

@@ -279,3 +279,7 @@ class ReportReview(models.Model):
         if self.pk is not None:
             raise ReportImmutableError("Review decisions are records: they cannot change.")
         super().save(*args, **kwargs)
+
+
+# Tumour boards live in their own module; imported here so Django registers them with the reports app.
+from .board_models import AgendaItem, Decision, Meeting, PacketExport, PacketStatus  # noqa: E402, F401

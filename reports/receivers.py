@@ -15,18 +15,22 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from crbn_portal.roles import Role
 from patients import demo as patients_demo
-from patients.models import Membership, Sample
+from patients.drugs import CRBN_DEPENDENT_CLASSES
+from patients.models import Drug, Institution, Membership, Sample, TreatmentLine
 from rules.models import Assessment, CallChange
 
-from . import services
+from . import board_services, services
+from .board_models import AgendaItem, Decision, Meeting, PacketExport
 from .models import SEALED_STATUSES, RenderStatus, Report, ReportReview, ReportStatus
 
 RETURN_COMMENT = (
@@ -74,6 +78,10 @@ def clear_demo_reports(sender: Any, **kwargs: Any) -> None:
             f"are never deleted (the database itself refuses it). Start from a fresh database: {_fresh_start()}, "
             "then run `manage.py migrate` and `manage.py seed_demo`."
         )
+    # The tumour boards first: their agendas PROTECT the reports, samples and patients.
+    Decision.objects.all().delete()
+    PacketExport.objects.all().delete()
+    Meeting.objects.all().delete()
     ReportReview.objects.all().delete()
     # Only signed versions are ever amended, so no unsigned report points to another: one delete does it.
     Report.objects.all().delete()
@@ -208,3 +216,121 @@ def flag_signed_reports(sender: Any, run: Any, **kwargs: Any) -> None:
     signed = Report.objects.filter(status=ReportStatus.SIGNED).values("sample_id")
     changes.filter(sample_id__in=signed).update(affects_signed_report=True)
     changes.filter(affects_signed_report__isnull=True).update(affects_signed_report=False)
+
+
+# ---- the tumour board -----------------------------------------------------------------------------------------------
+
+# The past meeting sits before the demo's data cut-off, so the lines started after it can be linked to its decisions.
+PAST_BOARD_DATE = patients_demo.DATA_CUTOFF - timedelta(days=150)
+BOARD_ATTENDEE_ROLES = (Role.CLINICIAN, Role.COORDINATOR, Role.LAB_SCIENTIST)
+BOARD_PATIENTS = 3  # per meeting: enough to show the packet and reordering; a packet page costs about a second
+BOARD_QUESTIONS = (
+    "Next line at first relapse: which regimen, given the CRBN verdicts and the lenalidomide exposure?",
+    "Is a pomalidomide-based triplet reasonable here, or is a CRBN-independent regimen preferred?",
+    "Is the patient a candidate for a clinical trial?",
+    "Confirm the plan in the light of the relapse report.",
+)
+# When no line followed the meeting in the demo's data: a CRBN-independent regimen (DESIGN: the demo's words are
+# neutral; the rationale points to the report rather than restating clinical claims).
+FALLBACK_REGIMEN = ("Kd", ("carfilzomib", "dexamethasone"))
+DECISION_RATIONALE = (
+    "Discussed with the relapse report's CRBN verdicts and the treatment history, including refractoriness."
+)
+
+
+def write_demo_boards(sender: Any, *, seed: int, stdout: IO[str] | None = None, **kwargs: Any) -> None:
+    """At the first demo site: a past meeting with its decisions recorded (each linked to the line that followed,
+    where the data has one) and its packet rendered here; and an upcoming meeting with an agenda. The upcoming one
+    is dated from the day of seeding, the one date not fixed by the seed, so that it is upcoming when the demo opens."""
+    code = patients_demo.SITES[0].code
+    coordinator, clinician = (_demo_member(code, role) for role in (Role.COORDINATOR, Role.CLINICIAN))
+    past_samples, upcoming_samples = _board_samples(random.Random(f"reports.demo.board/{seed}"), code)
+    past = _demo_meeting(coordinator, "Myeloma tumour board", PAST_BOARD_DATE, past_samples)
+    for item in past.items.select_related("patient"):
+        _demo_decision(item, clinician)
+    packet = _demo_packet(past, coordinator, seed) if past_samples else "none: no patient to discuss"
+    upcoming_date = timezone.localdate() + timedelta(days=7)
+    upcoming = _demo_meeting(coordinator, "Myeloma tumour board", upcoming_date, upcoming_samples)
+    if stdout is not None:
+        stdout.write(
+            f"Demo tumour boards at {code}: {past.date:%d %b %Y} ({len(past_samples)} decisions, packet {packet}), "
+            f"{upcoming.date:%d %b %Y} ({len(upcoming_samples)} patients on the agenda).\n"
+        )
+
+
+def _demo_packet(meeting: Meeting, coordinator: AbstractBaseUser, seed: int) -> str:
+    """Exported and rendered here, as the worker would (none runs while seeding); its status, in words."""
+    export = board_services.packet_export(meeting=meeting, by=coordinator)
+    with _quiet_weasyprint():
+        board_services.packet_render(export_id=export.pk, task_id=f"demo-board-{seed}")
+    return PacketExport.objects.get(pk=export.pk).get_status_display().lower()
+
+
+def _board_samples(rng: random.Random, code: str) -> tuple[list[Sample], list[Sample]]:
+    """Assessed first-relapse samples, one per patient, in the seed's order: for the past meeting those collected
+    before it, patients who started a line after it first; for the upcoming meeting, others."""
+    candidates = _one_per_patient(_pick_samples(rng, code, len(_latest_assessments(code))))
+    followed = set(
+        TreatmentLine.objects.filter(patient__institution__code=code, start_date__gte=PAST_BOARD_DATE).values_list(
+            "patient_id", flat=True
+        )
+    )
+    before = sorted(
+        (sample for sample in candidates if sample.collection_date < PAST_BOARD_DATE),
+        key=lambda sample: sample.patient_id not in followed,
+    )[:BOARD_PATIENTS]
+    return before, [sample for sample in candidates if sample not in before][:BOARD_PATIENTS]
+
+
+def _one_per_patient(samples: list[Sample]) -> list[Sample]:
+    """The first of each patient's samples: a patient is on an agenda once."""
+    first: dict[int, Sample] = {}
+    for sample in samples:
+        first.setdefault(sample.patient_id, sample)
+    return list(first.values())
+
+
+def _demo_member(code: str, role: str) -> AbstractBaseUser:
+    usernames = [login.username for login in patients_demo.demo_logins()]
+    member = Membership.objects.filter(institution__code=code, role=role, user__username__in=usernames).first()
+    if member is None:
+        raise DemoReportError(f"no demo {role} at {code}")
+    return member.user
+
+
+def _demo_meeting(coordinator: AbstractBaseUser, title: str, when: date, samples: list[Sample]) -> Meeting:
+    institution = samples[0].institution if samples else Institution.objects.get(code=patients_demo.SITES[0].code)
+    members = Membership.objects.filter(institution=institution, role__in=BOARD_ATTENDEE_ROLES).select_related("user")
+    attendees = "\n".join(f"{item.user.get_full_name()} ({item.get_role_display()})" for item in members)
+    meeting = board_services.meeting_create(
+        institution=institution, date=when, title=title, attendees=attendees, by=coordinator
+    )
+    for index, sample in enumerate(samples):
+        question = BOARD_QUESTIONS[index % len(BOARD_QUESTIONS)]
+        board_services.agenda_add(meeting=meeting, patient=sample.patient, question=question, by=coordinator)
+    return meeting
+
+
+def _demo_decision(item: AgendaItem, clinician: AbstractBaseUser) -> None:
+    """The regimen the patient went on to receive, where the data has a line after the meeting; drugs to avoid:
+    the CRBN-dependent drugs the patient is refractory to (IMWG), a fact of the history, not a reading of the
+    CRBN verdicts."""
+    line = (
+        TreatmentLine.objects.filter(patient=item.patient, start_date__gte=item.meeting.date)
+        .order_by("start_date")
+        .first()
+    )
+    regimen, drugs = (line.regimen, [drug.name for drug in line.drugs.all()]) if line else FALLBACK_REGIMEN
+    refractory = Drug.objects.filter(name__in=item.patient.refractory_drugs, drug_class__in=CRBN_DEPENDENT_CLASSES)
+    decision = board_services.decision_record(
+        item=item,
+        by=clinician,
+        regimen=regimen,
+        recommended_drugs=Drug.objects.filter(name__in=drugs),
+        drugs_to_avoid=refractory.exclude(name__in=drugs),
+        rationale=DECISION_RATIONALE,
+        evidence="Relapse report and treatment history as in the packet.",
+        follow_up_date=item.meeting.date + timedelta(days=84),
+    )
+    if line is not None:
+        board_services.decision_link_line(decision=decision, line=line, by=clinician)
