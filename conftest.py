@@ -67,6 +67,20 @@ def service_required(name: str, url: str) -> str:
     pytest.skip(f"{name} not configured: set its URL to run this test")
 
 
+@pytest.fixture
+def worker_environment(settings) -> dict[str, str]:
+    """The environment of a Celery worker subprocess: the test database (PostgreSQL; use transactional tests so the
+    worker sees the test's rows), REDIS_URL as its broker, and the test's media folder."""
+    from django.db import connection
+
+    from crbn_portal.tests.live_services import database_url, environment_for
+
+    redis_url = service_required("Redis (REDIS_URL)", os.environ.get("REDIS_URL", ""))
+    if connection.vendor != "postgresql":
+        service_required("PostgreSQL (DATABASE_URL)", "")
+    return environment_for(database_url(connection.settings_dict), redis_url, settings.MEDIA_ROOT)
+
+
 def _shared_folder(folder: Path) -> Path:
     if folder.is_dir():
         return folder

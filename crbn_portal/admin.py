@@ -1,11 +1,17 @@
-"""Admin pieces shared by every app: scoping through the chokepoint, provenance fields, the audit log."""
+"""Admin pieces shared by every app: scoping through the chokepoint, provenance fields, the audit log, and every
+admin change recorded as an audit event."""
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 
+from .audit import audit_record
+from .middleware import current_request
 from .models import AuditEvent
 
 PROVENANCE_FIELDS = ("uuid", "created_at", "updated_at", "created_by")
@@ -43,3 +49,24 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+ADMIN_CHANGE_KINDS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
+
+
+@receiver(post_save, sender=LogEntry, dispatch_uid="crbn_portal.audit_admin_change")
+def _audit_admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    """Each admin addition, change and deletion becomes an audit event, with the address it came from."""
+    if not created:
+        return
+    model = instance.content_type.model_class() if instance.content_type else None
+    edited = model._default_manager.filter(pk=instance.object_id).first() if model else None
+    detail = {
+        "change": ADMIN_CHANGE_KINDS.get(instance.action_flag, str(instance.action_flag)),
+        "model": model._meta.label if model else "",
+        "object_id": instance.object_id,
+        "object_repr": instance.object_repr,
+        "message": instance.get_change_message(),
+    }
+    request = current_request() or HttpRequest()  # no request: a change made outside the web admin
+    audit_record(request=request, action=AuditEvent.Action.ADMIN_CHANGE, obj=edited, detail=detail, user=instance.user)

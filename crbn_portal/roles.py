@@ -36,6 +36,20 @@ _CLINICAL_READ = [
 _REPORT_WRITE = ["reports.add_report", "reports.change_report"]
 # Who may upload variant files for an institution's samples (checked per institution by has_role_in).
 UPLOADER_ROLES = frozenset({Role.LAB_SCIENTIST, Role.ADMIN})
+# Tumour boards (checked per institution by has_role_in): clinicians read meetings and record decisions;
+# coordinators manage meetings and their agendas and export packets.
+_BOARD_READ = ["reports.view_meeting", "reports.view_agendaitem", "reports.view_packetexport", "reports.view_decision"]
+_BOARD_MANAGE = [
+    "reports.add_meeting",
+    "reports.change_meeting",
+    "reports.add_agendaitem",
+    "reports.change_agendaitem",
+    "reports.delete_agendaitem",
+    "reports.add_packetexport",
+]
+# The de-identified registry: researchers, and the clinical roles that act on its findings (curators also read
+# the learning loop against the knowledge base).
+_REGISTRY_READ = ["cohort.view_registry"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LAB_SCIENTIST: [
         *_CLINICAL_READ,
@@ -44,16 +58,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_sample",
         "variants.add_variantfile",
     ],
-    Role.CLINICIAN: [*_CLINICAL_READ, *_REPORT_WRITE, "patients.add_treatmentline", "patients.change_treatmentline"],
-    Role.COORDINATOR: _CLINICAL_READ,
+    Role.CLINICIAN: [
+        *_CLINICAL_READ,
+        *_REPORT_WRITE,
+        "patients.add_treatmentline",
+        "patients.change_treatmentline",
+        *_BOARD_READ,
+        "reports.add_decision",
+        "reports.change_decision",
+        *_REGISTRY_READ,
+    ],
+    Role.COORDINATOR: [*_CLINICAL_READ, *_BOARD_READ, *_BOARD_MANAGE],
     Role.CURATOR: [
         *_CLINICAL_READ,
         "rules.add_knowledgebaserelease",
         "rules.change_knowledgebaserelease",
         "rules.view_knowledgebaserelease",
         "rules.activate_knowledgebaserelease",
+        *_REGISTRY_READ,
+        "cohort.view_learning_loop",
     ],
-    Role.RESEARCHER: [],
+    Role.RESEARCHER: _REGISTRY_READ,
     Role.ADMIN: [
         *_CLINICAL_READ,
         "patients.view_institution",
@@ -66,6 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "variants.add_variantfile",
         "patients.view_membership",
         "crbn_portal.view_auditevent",
+        *_REGISTRY_READ,
     ],
 }
 

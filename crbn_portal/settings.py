@@ -5,9 +5,11 @@ Local default: a SQLite file and a filesystem Celery broker under ``var/``, so `
 must be off, or the process refuses to start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -51,6 +53,10 @@ if PRODUCTION:
 elif not SECRET_KEY:
     SECRET_KEY = _local_secret_key()
 
+# Keys the registry's pseudonyms and per-patient date shifts; rotating it changes every registry ID, so a
+# deployment sets its own and keeps it (it falls back to SECRET_KEY, which may rotate independently).
+REGISTRY_SECRET = env.str("REGISTRY_SECRET", default="") or SECRET_KEY
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -61,7 +67,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the Swagger UI's files, served from static: no CDN
     "django_htmx",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crbn_portal.apps.CrbnPortalConfig",
     "patients",
     "variants",
@@ -72,14 +84,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crbn_portal.outage.DatabaseOutageMiddleware",  # a lost database is a 503 with a plain message
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crbn_portal.middleware.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers locked-out logins
 ]
 
 ROOT_URLCONF = "crbn_portal.urls"
@@ -102,6 +118,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# A persistent connection is checked before reuse, so one that died with a database restart is replaced, not
+# reported as an error; 0 (the default) opens one connection per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -110,6 +130,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["crbn_portal.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# Lockout (django-axes): failed logins and failed signing passwords count together, per username and address,
+# so a stranger guessing at one account cannot lock its owner out from another workstation.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CRBN Portal")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "patients:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -170,13 +200,56 @@ CELERY_TASK_ROUTES = {"reports.tasks.render_*": {"queue": "render"}}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 
+# --- The sweeper (docs/operations.md): a job row left "queued" or "running" after its message was lost is queued
+# again, and after CRBN_SWEEP_MAX_ATTEMPTS re-queues it fails with a reason its page shows. "Running" must outlast
+# the hard time limit (the worker is killed by then) and should outlast the visibility timeout too, so a killed
+# worker's own redelivery gets its chance first.
+CRBN_SWEEP_EVERY_SECONDS = env.int("CRBN_SWEEP_EVERY_SECONDS", default=300)
+CRBN_SWEEP_QUEUED_AFTER_SECONDS = env.int("CRBN_SWEEP_QUEUED_AFTER_SECONDS", default=900)
+CRBN_SWEEP_RUNNING_AFTER_SECONDS = env.int("CRBN_SWEEP_RUNNING_AFTER_SECONDS", default=3600)
+CRBN_SWEEP_MAX_ATTEMPTS = env.int("CRBN_SWEEP_MAX_ATTEMPTS", default=3)
+if CRBN_SWEEP_RUNNING_AFTER_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CRBN_SWEEP_RUNNING_AFTER_SECONDS must exceed CELERY_TASK_TIME_LIMIT, or a job still running would be "
+        "queued a second time."
+    )
+# Each app owns its sweep task; they are named here, not imported (crbn_portal depends on no app). A sweep that no
+# worker took within one interval expires: the next one does the same work.
+CELERY_BEAT_SCHEDULE = {
+    f"sweep-{name}": {
+        "task": task,
+        "schedule": CRBN_SWEEP_EVERY_SECONDS,
+        "options": {"expires": CRBN_SWEEP_EVERY_SECONDS},
+    }
+    for name, task in (("parse-runs", "variants.tasks.sweep_parse_runs"), ("renders", "reports.tasks.sweep_renders"))
+}
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Sessions for the browser, per-user API tokens for lab systems (Authorization: Token <secret>).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "crbn_portal.authentication.ApiTokenAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "crbn_portal.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "crbn_portal.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRBN Portal API",
+    "DESCRIPTION": "Patients, samples, variant files, alterations, assessments and relapse reports of the "
+    "institutions the caller belongs to (a token: of its one institution).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",  # operations grouped by resource (patients, samples...), not all under "v1"
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no call to the public validator
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "patients.models.Patient.Stage"},  # ISS and R-ISS share one scale
 }
 
 # Uploads: keep large files on disk, never in memory. Limits a lab file must stay within (bytes).
@@ -194,6 +267,19 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: scripts and stylesheets come from the portal's own static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -210,5 +296,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs every layout step at INFO; a render worker needs its warnings only.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # django-axes logs every successful login's counter reset at INFO; failures and lockouts are WARNING.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

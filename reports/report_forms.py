@@ -21,6 +21,7 @@ class ReturnForm(RevisionForm):
 class SignForm(RevisionForm):
     # Never rendered back with its value: a failed attempt shows an empty field.
     password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    one_time_code = forms.CharField(required=False, max_length=8)
 
 
 class AmendForm(forms.Form):

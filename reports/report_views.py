@@ -5,7 +5,6 @@ event (accepted or refused), redirect back to the report."""
 import hashlib
 import logging
 from collections.abc import Callable
-from io import BytesIO
 from typing import Any
 from uuid import UUID
 
@@ -13,16 +12,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from crbn_portal.audit import audit_record
+from crbn_portal import lockout, otp
+from crbn_portal.audit import audit_record, audit_record_poll
 from crbn_portal.decorators import htmx_login_required
 from crbn_portal.models import AuditEvent
 
 from . import report_forms, report_selectors, services
 from .models import Report
+from .pdf_files import pdf_attachment, verified_pdf
 
 logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
@@ -36,6 +37,7 @@ Action = AuditEvent.Action
 def report_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     report = _report(request, uuid)
     context = report_selectors.report_page_context(report=report, user=request.user)
+    context["signing_code"] = otp.signing_code_state(institution=report.sample.institution, user=request.user)
     audit_record(request=request, action=Action.VIEW, obj=report, detail={"status": report.status})
     return render(request, "reports/report_detail.html", context)
 
@@ -45,7 +47,7 @@ def report_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def report_render_status(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """The polled partial; the answer that finds the render finished carries no trigger, so polling stops."""
     report = _report(request, uuid)
-    audit_record(request=request, action=Action.VIEW, obj=report, detail={"part": "render status"})
+    audit_record_poll(request=request, obj=report, part="render status")
     context = report_selectors.render_status_context(report=report, user=request.user)
     return render(request, "reports/report_render_status.html", context)
 
@@ -68,9 +70,8 @@ def report_pdf(request: HttpRequest, uuid: UUID) -> HttpResponse:
     report = _report(request, uuid)
     if not report.pdf_ready:
         return _pdf_refused(request, report, f"The PDF is not ready ({report.get_render_status_display().lower()}).")
-    data = _stored_pdf(report)
-    # The digest pdf.pdf_sha256 recorded (sha256 of the bytes), computed here without loading WeasyPrint.
-    if data is None or hashlib.sha256(data).hexdigest() != report.pdf_sha256:
+    data = verified_pdf(report.pdf, report.pdf_sha256)
+    if data is None:
         logger.error("Report %s: the stored PDF is missing or does not match its sha256", report.uuid)
         return _pdf_refused(
             request,
@@ -79,18 +80,7 @@ def report_pdf(request: HttpRequest, uuid: UUID) -> HttpResponse:
             "served. The signed record is intact in the database; tell support, who will restore the file.",
         )
     audit_record(request=request, action=Action.DOWNLOAD, obj=report, detail={"sha256": report.pdf_sha256})
-    response = FileResponse(BytesIO(data), as_attachment=True, filename=_pdf_filename(report))
-    response["Content-Type"] = "application/pdf"
-    response["Cache-Control"] = "no-store"  # patient data: not kept in shared or browser caches
-    return response
-
-
-def _stored_pdf(report: Report) -> bytes | None:
-    try:
-        with report.pdf.open("rb") as stored:
-            return stored.read()
-    except (FileNotFoundError, ValueError):
-        return None
+    return pdf_attachment(data, _pdf_filename(report))
 
 
 def _pdf_refused(request: HttpRequest, report: Report, message: str) -> HttpResponse:
@@ -164,9 +154,19 @@ def report_return(request: HttpRequest, uuid: UUID) -> HttpResponse:
 @require_POST
 def report_sign(request: HttpRequest, uuid: UUID) -> HttpResponse:
     def run(report: Report, data: dict[str, Any]) -> Report:
-        return services.report_sign(
-            report=report, by=request.user, password=data["password"], revision=data["revision"]
-        )
+        if lockout.is_locked_out(request, request.user):
+            raise ValidationError(lockout.LOCKED_OUT)
+        try:
+            return services.report_sign(
+                report=report,
+                by=request.user,
+                password=data["password"],
+                revision=data["revision"],
+                one_time_code=data["one_time_code"],
+            )
+        except lockout.FailedSecret:
+            lockout.record_failed_password(request, request.user)
+            raise
 
     return _act(request, uuid, Action.SIGN, report_forms.SignForm, run, "Signed. The PDF is being rendered.")
 

@@ -11,11 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 
+from crbn_portal import otp
+from crbn_portal.lockout import FailedSecret
 from patients.models import Sample
 from rules import adapters_db
 from rules.models import Assessment
@@ -23,6 +24,7 @@ from rules.models import Assessment
 from . import access
 from .document import ReportMeta, document_context, render_document_html
 from .models import RenderStatus, Report, ReportReview, ReportStatus, ReviewDecision, report_pdf_name
+from .pdf_files import store_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -133,18 +135,27 @@ def report_return(*, report: Report, by: Any, comment: str, revision: int) -> Re
 # ---- signing ----------------------------------------------------------------------------------------------------
 
 
-def report_sign(*, report: Report, by: Any, password: str, revision: int) -> Report:
-    """In review -> signed. The signer re-enters their password (a signature, not a click). Signing freezes what the
-    report states and queues the PDF, which renders after the commit from the frozen document."""
+def report_sign(*, report: Report, by: Any, password: str, revision: int, one_time_code: str = "") -> Report:
+    """In review -> signed. The signer re-enters their password (a signature, not a click), and a one-time code where
+    the institution requires one. Signing freezes what the report states and queues the PDF, which renders after
+    the commit from the frozen document."""
     access.require(access.is_clinician_for(by, report), "Only the institution's clinicians sign reports.")
     with transaction.atomic():
         current = _locked(report, revision, allowed=(ReportStatus.IN_REVIEW,), action="signed")
-        if not password or not by.check_password(password):
-            raise ValidationError("The password is not correct: the report was not signed.")
+        _require_signature(current, by, password, one_time_code)
         _require_second_review(current, by)
         signed = _seal(current, by)
         transaction.on_commit(lambda: _enqueue_render(signed.pk))
     return signed
+
+
+def _require_signature(report: Report, signer: Any, password: str, one_time_code: str) -> None:
+    """A wrong password or code raises FailedSecret, which the view counts towards the login lockout (django-otp's
+    own throttling of wrong codes is rolled back with this transaction, so the lockout is what limits guessing)."""
+    if not password or not signer.check_password(password):
+        raise FailedSecret("The password is not correct: the report was not signed.")
+    if report.sample.institution.signers_require_totp:
+        otp.require_code(user=signer, token=one_time_code)
 
 
 def _require_second_review(report: Report, signer: Any) -> None:
@@ -279,7 +290,7 @@ def report_render_pdf(*, report_id: int, task_id: str) -> None:
     try:
         # The signed HTML carries its stylesheet inline; relative URLs may only reach the static files.
         pdf = html_to_pdf(report.rendered_html, base_url=static_roots()[0].resolve().as_uri() + "/")
-        name = _store_pdf(report, pdf)
+        name = store_pdf(report.pdf, report_pdf_name(report), pdf)
     except Exception:
         logger.exception("Rendering the PDF of report %s failed", report_id)
         _render_finished(report_id, task_id, render_status=RenderStatus.FAILED, render_error=RENDER_FAILED)
@@ -293,20 +304,6 @@ def _claim_render(report_id: int, task_id: str) -> bool:
     claimable = Q(render_status=RenderStatus.QUEUED) | Q(render_status=RenderStatus.RENDERING, render_task_id=task_id)
     claimed = Report.objects.filter(claimable, pk=report_id, status__in=(ReportStatus.SIGNED, ReportStatus.AMENDED))
     return claimed.update(render_status=RenderStatus.RENDERING, render_task_id=task_id) == 1
-
-
-def _store_pdf(report: Report, pdf: bytes) -> str:
-    """Overwrite, never add: storage.save() would pick a new name beside an existing file (a render that died
-    after writing it), leaving two PDFs for one version."""
-    name = report_pdf_name(report)
-    storage = report.pdf.storage
-    if storage.exists(name):
-        storage.delete(name)
-    saved = storage.save(name, ContentFile(pdf))
-    if saved != name:
-        storage.delete(saved)
-        raise RuntimeError(f"The storage renamed the PDF to {saved}; expected {name}.")
-    return name
 
 
 def _render_finished(report_id: int, task_id: str, **fields: Any) -> None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from crbn_portal.models import TrackedModel
+from crbn_portal.models import CountedJob, TrackedModel
 from crbn_portal.permissions import InstitutionScopedQuerySet
 from patients.models import Sample
 
@@ -110,17 +110,12 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ReassessmentRun(TrackedModel):
+class ReassessmentRun(CountedJob):
     """The background job an activation starts: every sample with stored facts, assessed again."""
 
+    complete_status = JobStatus.DONE
     release = models.ForeignKey(KnowledgeBaseRelease, on_delete=models.PROTECT, related_name="reassessments")
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    task_id = models.CharField(max_length=64, blank=True)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -130,12 +125,6 @@ class ReassessmentRun(TrackedModel):
 
     def __str__(self) -> str:
         return f"Re-assessment for {self.release.release_id}: {self.get_status_display()}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
 
     @property
     def finished(self) -> bool:

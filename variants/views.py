@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from crbn_portal.audit import audit_record
+from crbn_portal.audit import audit_record, audit_record_poll
 from crbn_portal.decorators import htmx_login_required
 from crbn_portal.models import AuditEvent
 from patients.models import Sample
@@ -39,8 +39,13 @@ def file_upload(request: HttpRequest, uuid: UUID) -> HttpResponse:
     if not form.is_valid():
         audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=sample, detail={"refused": "no file"})
         return _render_page(request, sample, upload_form=form, status=400)
-    for upload in form.cleaned_data["files"]:
-        _store_one(request, sample, upload)
+    pairs, indexes = services.uploads_paired(form.cleaned_data["files"])
+    for upload, index in pairs:
+        variant_file = _store_one(request, sample, upload)
+        if index is not None:
+            _attach_index(request, sample, index, variant_file)
+    for index in indexes:
+        _attach_index(request, sample, index, None)
     return redirect(_page_url(sample, "pending-heading"))
 
 
@@ -66,7 +71,7 @@ def file_status(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """The polled partial. Its live-region sentence is sent only when it differs from the one the page has
     (``seen``), so a screen reader hears state changes, not every progress tick."""
     sample = selectors.sample_get(user=request.user, uuid=uuid)
-    audit_record(request=request, action=AuditEvent.Action.VIEW, obj=sample, detail={"part": "file status"})
+    audit_record_poll(request=request, obj=sample, part="file status")
     context = selectors.file_status_context(sample=sample, user=request.user)
     context["announce"] = request.GET.get("seen") != context["status_summary"]
     return render(request, "variants/_file_status.html", context)
@@ -89,7 +94,7 @@ def file_download(request: HttpRequest, uuid: UUID, file_uuid: UUID) -> FileResp
     )
 
 
-def _store_one(request: HttpRequest, sample: Sample, upload: UploadedFile) -> None:
+def _store_one(request: HttpRequest, sample: Sample, upload: UploadedFile) -> VariantFile | None:
     try:
         variant_file, created = services.variant_file_upload(sample=sample, upload=upload, by=request.user)
     except ValidationError as error:
@@ -98,9 +103,34 @@ def _store_one(request: HttpRequest, sample: Sample, upload: UploadedFile) -> No
         kept = getattr(error, "variant_file", None)
         audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=kept or sample, detail={"refused": message})
         messages.error(request, message)
-        return
+        return None
     audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=variant_file, detail={"created": created})
     messages.add_message(request, *_upload_message(upload.name or "upload", variant_file, created))
+    return variant_file
+
+
+def _attach_index(request: HttpRequest, sample: Sample, upload: UploadedFile, paired: VariantFile | None) -> None:
+    """A .tbi/.csi goes beside the file it indexes: the one uploaded with it, else the sample's file it names."""
+    name = upload.name or "index"
+    try:
+        variant_file, problem = services.variant_file_index_attach(upload=upload, sample=sample, variant_file=paired)
+    except ValidationError as error:
+        message = named_message(name, error)
+        audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=sample, detail={"refused": message})
+        messages.error(request, message)
+        return
+    detail = {"index": name, "matches": problem is None}
+    audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=variant_file, detail=detail)
+    messages.add_message(request, *_index_message(name, variant_file, problem))
+
+
+def _index_message(name: str, variant_file: VariantFile, problem: str | None) -> tuple[int, str]:
+    if problem is None:
+        return (
+            messages.SUCCESS,
+            f"{name}: kept as the index of {variant_file.original_name}; its loci are read through it.",
+        )
+    return messages.WARNING, f"{name}: {problem}. It is kept, but {variant_file.original_name} is read without it."
 
 
 def _upload_message(name: str, variant_file: VariantFile, created: bool) -> tuple[int, str]:
