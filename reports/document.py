@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from patients import timeline
+from patients import refractoriness, timeline
 from patients.drugs import CRBN_DEPENDENT_CLASSES, DRUGS
 from patients.models import Patient, Sample, TreatmentLine
 from rules.adapters_db import baseline_sample, parsed_files
@@ -119,7 +120,7 @@ def document_context(*, sample: Sample, assessment: Assessment, meta: ReportMeta
         "key_findings": list(dict.fromkeys(_key_finding(item, variants, kb) for item in result["alterations"])),
         "indication": _indication(sample, result["context"]),
         "lines": [_line_row(line) for line in lines],
-        "drug_status": _drug_status(lines, sample.patient.refractory_drugs),
+        "drug_status": _drug_status(lines),
         "timeline": timeline.build_timeline([_line_span(line) for line in lines], today=meta.created_at.date()),
         "files": _files(sample),
         "method": _method(sample, assessment, kb),
@@ -219,10 +220,12 @@ def _line_span(line: TreatmentLine) -> timeline.LineSpan:
     )
 
 
-def _drug_status(lines: Sequence[TreatmentLine], refractory: Mapping[str, int]) -> list[tuple[str, str]]:
+def _drug_status(lines: Sequence[TreatmentLine]) -> list[tuple[str, str]]:
     """Every CRBN-dependent drug, received or not ("never had pomalidomide" matters at relapse), then the other
-    drugs received."""
+    drugs received. Refractoriness is read from the lines already fetched (``Patient.refractory_drugs`` would
+    fetch them again, without their drugs)."""
     received = {item.drug.name for line in lines for item in line.line_drugs.all()}
+    refractory = refractoriness.refractory_drugs(line.facts for line in lines)
     names = [*CRBN_DRUGS, *sorted(received - set(CRBN_DRUGS))]
     return [(name, _status(name, received, refractory)) for name in names]
 
@@ -237,21 +240,25 @@ def _status(name: str, received: set[str], refractory: Mapping[str, int]) -> str
 
 
 def _files(sample: Sample) -> list[dict[str, Any]]:
-    """Every confirmed file; only those whose latest parse succeeded fed the assessment."""
+    """Every confirmed file, with the build its latest successful parse read; only those whose latest parse
+    succeeded fed the assessment. One query for the files, one for which were used, whatever their number."""
     used = set(parsed_files(sample).values_list("pk", flat=True))
-    files = VariantFile.objects.filter(sample=sample, confirmed=True).order_by("created_at", "id")
+    succeeded = ParseRun.objects.filter(file=OuterRef("pk"), status=ParseRun.Status.SUCCEEDED)
+    files = (
+        VariantFile.objects.filter(sample=sample, confirmed=True)
+        .annotate(parsed_build=Subquery(succeeded.order_by("-created_at", "-id").values("build")[:1]))
+        .order_by("created_at", "id")
+    )
     return [_file_row(item, item.pk in used) for item in files]
 
 
 def _file_row(variant_file: VariantFile, used: bool) -> dict[str, Any]:
-    succeeded = variant_file.parse_runs.filter(status=ParseRun.Status.SUCCEEDED).order_by("-created_at", "-id")
-    run = succeeded.first()
     return {
         "name": variant_file.original_name,
         "kind": variant_file.get_kind_display(),
         "dialect": variant_file.dialect or "Not recognised",
         "sha256": variant_file.sha256,
-        "build": run.build if run and run.build else "Not stated",
+        "build": variant_file.parsed_build or "Not stated",  # annotated by _files
         "used": used,
     }
 

@@ -1,6 +1,7 @@
 """Reads for the report pages (the worklist's reads live in selectors.py). Every report and sample is fetched
 through the chokepoint, ``visible_to(user)``: one the user may not see is a 404."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -50,9 +51,12 @@ class ReviewState:
         return not self.required or any(review.reviewer_id != signer.pk for review in self.approvals)
 
 
-def review_state(report: Report) -> ReviewState:
-    approvals = report.reviews.filter(round=report.round, decision=ReviewDecision.APPROVE).select_related("reviewer")
-    return ReviewState(report.sample.institution.requires_second_reviewer, tuple(approvals) if report.round else ())
+def review_state(report: Report, reviews: Sequence[ReportReview]) -> ReviewState:
+    """``reviews``: every review of the report, as the page lists them."""
+    approvals = tuple(
+        review for review in reviews if review.round == report.round and review.decision == ReviewDecision.APPROVE
+    )
+    return ReviewState(report.sample.institution.requires_second_reviewer, approvals if report.round else ())
 
 
 def preview_html(report: Report, user: Any) -> SafeString:
@@ -71,14 +75,15 @@ def newer_assessment(report: Report) -> Assessment | None:
 
 
 def report_page_context(*, report: Report, user: Any) -> dict[str, Any]:
-    reviews = review_state(report)
+    reviews = list(report.reviews.select_related("reviewer"))
+    state = review_state(report, reviews)
     return {
         "report": report,
         "sample": report.sample,
         "versions": sample_reports(report.sample),
-        "reviews": report.reviews.select_related("reviewer"),
-        "review_state": reviews,
-        "sign_ready": reviews.satisfied_for(user),
+        "reviews": reviews,
+        "review_state": state,
+        "sign_ready": state.satisfied_for(user),
         "actions": access.allowed_actions(user, report),
         "is_author": report.created_by_id == user.pk,
         "newer_assessment": newer_assessment(report),

@@ -1,15 +1,22 @@
 """The report pages: who may open and do what (the matrix on every URL), what the page offers, and the audit
 trail every step leaves."""
 
+import re
+import uuid
+
 import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from crbn_portal.models import AuditEvent
-from patients.tests.factories import TEST_PASSWORD, PatientFactory, SampleFactory
+from patients.tests.factories import TEST_PASSWORD, PatientFactory, SampleFactory, TreatmentLineFactory
 from reports.models import RenderStatus, Report, ReportStatus
 from reports.tests.reporting import amend, assessed_sample, draft, fresh, sign, signed, submit
+from variants.models import FileKind, ParseRun, VariantFile
 
 Action = AuditEvent.Action
 
@@ -254,3 +261,52 @@ def test_a_sample_without_an_assessment_explains_why_no_report(client, world):
     response = client.post(reverse("report:create", args=[sample.uuid]), follow=True)
     assertContains(response, "no completed assessment yet")
     assert AuditEvent.objects.filter(action=Action.DRAFT).get().detail["refused"]
+
+
+# ---- cost -------------------------------------------------------------------------------------------------------
+
+
+def confirmed_file(sample, name: str, *runs: tuple[str, str]) -> VariantFile:
+    """A confirmed file of the sample with parse runs (status, build), oldest first."""
+    variant_file = VariantFile(
+        sample=sample, original_name=name, sha256=uuid.uuid4().hex * 2, size=1, kind=FileKind.SMALL_VARIANTS
+    )
+    variant_file.stored.save(name, ContentFile(b"#"), save=False)
+    variant_file.confirmed = True
+    variant_file.save()
+    for status, build in runs:
+        ParseRun.objects.create(file=variant_file, status=status, build=build)
+    return variant_file
+
+
+def test_the_input_files_show_the_build_of_their_latest_successful_parse(client, world, in_review):
+    sample = in_review.sample
+    confirmed_file(sample, "rerun.vcf", (ParseRun.Status.SUCCEEDED, "GRCh37"), (ParseRun.Status.SUCCEEDED, "GRCh38"))
+    confirmed_file(sample, "broken.vcf", (ParseRun.Status.FAILED, ""))
+    login(client, world, "clinician_a")
+
+    files = client.get(url("detail", in_review)).context["preview"].split("Input files", 1)[1]
+
+    assert re.search(r"rerun\.vcf.*?<td>GRCh38</td>", files, re.S)
+    assert re.search(r"broken\.vcf <span class=\"flag\">not used.*?<td>Not stated</td>", files, re.S)
+
+
+def test_the_report_page_reads_lines_and_files_in_a_fixed_number_of_queries(client, world, in_review):
+    def add_lines_and_files(numbers: range) -> None:
+        for number in numbers:
+            TreatmentLineFactory(patient=patient, line_number=number, drugs=["pomalidomide", "dexamethasone"])
+            confirmed_file(in_review.sample, f"extra-{number}.vcf", (ParseRun.Status.SUCCEEDED, "GRCh38"))
+
+    patient = in_review.sample.patient
+    login(client, world, "clinician_a")
+    add_lines_and_files(range(1, 2))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url("detail", in_review)).status_code == 200
+
+    add_lines_and_files(range(2, 6))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url("detail", in_review))
+
+    assertContains(response, "extra-5.vcf")
+    assertContains(response, "Line 5")
+    assert len(many.captured_queries) == len(few.captured_queries) <= 21

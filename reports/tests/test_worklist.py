@@ -284,6 +284,20 @@ def test_each_section_pages_on_its_own(clinician, world):
     assert list(untested(second)) == ["NBH-025", "NBH-026"]
 
 
+@pytest.mark.parametrize(("asked", "shown"), [("9", 2), ("0", 2), ("two", 1), ("", 1)])
+def test_a_page_out_of_range_shows_the_last_and_a_non_number_the_first(clinician, world, asked, shown):
+    for number in range(PAGE_SIZE + 2):
+        patient = exposed_patient(world.inst_a, f"NBH-{number:03d}")
+        first_relapse_sample(patient, collected=date(2022, 6, 1) + timedelta(days=number))
+
+    page = section(clinician.get(URL, {"untested_page": asked}), "untested")
+
+    assert page.page_obj.number == shown
+    assert page.count == PAGE_SIZE + 2
+    assert len(page.rows) == (2 if shown == 2 else PAGE_SIZE)
+    assert page.rows[0].patient.study_id == ("NBH-025" if shown == 2 else "NBH-000")
+
+
 # --- the second section: first progression without a sample ---
 
 
@@ -547,3 +561,5 @@ def test_query_count_does_not_grow_with_the_rows(clinician, world, django_assert
     assert section(response, "untested").count == 30
     assert section(response, "unsampled").count == 30
     assert section(response, "review").count == 30
+    # Per section one query for the page and its total (plus its fixed prefetches), never one for the count alone.
+    assert len(few.captured_queries) <= 18
