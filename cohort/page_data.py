@@ -10,7 +10,7 @@ from patients.models import Patient, Sample
 from . import selectors
 from .cells import shown
 from .dataset import RegistryPatient
-from .figures import km_svg
+from .figures import km_svg, svg_image_source
 from .frequencies import DIMENSIONS, frequency_table, seed_table
 from .learning import DEFAULT_EARLY_DAYS, Agreement, learning_loop
 from .methods import METHOD_FACETS, RATE_COLUMNS, method_rows
@@ -60,7 +60,7 @@ def survival_context(*, user: Any, endpoint: str, grouping: str) -> dict[str, An
     analysis = analyse(records, endpoint, grouping)
     return {
         "analysis": analysis,
-        "svg": km_svg(analysis) if analysis.curves else "",
+        "figure_source": svg_image_source(km_svg(analysis)) if analysis.curves else "",
         "summary": [(curve, shown_count(curve.patients), shown_count(curve.events)) for curve in analysis.curves],
         "left_out": [GROUP_LABELS[group] for group in left_out],
         "endpoint": endpoint,
