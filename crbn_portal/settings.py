@@ -227,8 +227,10 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     # Sessions for the browser, per-user API tokens for lab systems (Authorization: Token <secret>).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # The token class first: its WWW-Authenticate header makes a call without credentials a 401 (HTTP's
+        # "who are you?"), not a 403 ("you may not"); a browser's session still authenticates.
         "crbn_portal.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -113,7 +113,7 @@ def test_a_malformed_or_unknown_token_is_refused(world, header):
 
     response = client.get("/api/v1/samples/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert "token" in response.json()["detail"].lower() or "header" in response.json()["detail"].lower()
 
 
@@ -123,7 +123,7 @@ def test_a_revoked_token_is_refused(world, lab):
 
     response = token_client(secret).get("/api/v1/samples/")
 
-    assert (response.status_code, response.json()["detail"]) == (403, "The token is unknown or has been revoked.")
+    assert (response.status_code, response.json()["detail"]) == (401, "The token is unknown or has been revoked.")
 
 
 def test_an_inactive_users_token_is_refused(world, lab):
@@ -131,7 +131,7 @@ def test_an_inactive_users_token_is_refused(world, lab):
     lab.is_active = False
     lab.save()
 
-    assert token_client(secret).get("/api/v1/samples/").status_code == 403
+    assert token_client(secret).get("/api/v1/samples/").status_code == 401
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(world, lab):
@@ -224,7 +224,7 @@ def test_revoking_is_audited_and_refuses_the_token(browser, world, lab):
     assert response.status_code == 302
     assert ApiToken.objects.get(pk=token.pk).revoked_at <= timezone.now()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_REVOKE, object_uuid=token.uuid).exists()
-    assert token_client(secret).get("/api/v1/samples/").status_code == 403
+    assert token_client(secret).get("/api/v1/samples/").status_code == 401
 
 
 def test_another_users_token_cannot_be_revoked(world, lab):

@@ -49,7 +49,9 @@ def test_a_researcher_reads_no_patient(world, records):
 
 
 def test_anonymous_callers_are_refused(records):
-    assert APIClient().get("/api/v1/patients/").status_code == 403
+    response = APIClient().get("/api/v1/patients/")
+
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, 'Token realm="api"')
 
 
 def test_the_search_filter_matches_study_ids_and_is_audited_without_the_term(world, records):

@@ -177,5 +177,5 @@ def test_another_institution_gets_404_for_the_sample_and_its_files(api, world, s
 def test_anonymous_requests_are_refused(sample):
     client = APIClient()
 
-    assert client.get(files_url(sample)).status_code == 403
-    assert post_files(client, sample, part("x.tab", SJ_OUT_TAB)).status_code == 403
+    assert client.get(files_url(sample)).status_code == 401
+    assert post_files(client, sample, part("x.tab", SJ_OUT_TAB)).status_code == 401
