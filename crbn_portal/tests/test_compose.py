@@ -260,6 +260,12 @@ def test_db_and_redis_report_their_health_and_keep_data_in_named_volumes(service
     assert any(mount.endswith(":/var/lib/postgresql/data") for mount in mounts(services["db"]))
 
 
+def test_redis_keeps_queued_tasks_across_a_crash(services):
+    """Snapshots alone lose what was queued since the last one; the append-only file keeps it."""
+    assert services["redis"]["command"][:3] == ["redis-server", "--appendonly", "yes"]
+    assert any(mount.endswith(":/data") for mount in mounts(services["redis"]))
+
+
 def test_workers_can_be_scaled_because_they_claim_no_fixed_name_or_host_port(services):
     for name in WORKERS:
         assert "container_name" not in services[name], name
