@@ -12,7 +12,8 @@ from django.http import HttpRequest
 
 from .audit import audit_record
 from .middleware import current_request
-from .models import AuditEvent
+from .models import ApiToken, AuditEvent
+from .tokens import token_revoke
 
 PROVENANCE_FIELDS = ("uuid", "created_at", "updated_at", "created_by")
 
@@ -51,13 +52,41 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only but for revocation: IT can see every lab system's token (never its secret) and revoke one."""
+
+    list_display = ("name", "prefix", "user", "institution", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("institution", "revoked_at")
+    search_fields = ("name", "prefix", "user__username")
+    exclude = ("digest",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            token_revoke(token=token)
+            audit_record(request=request, action=AuditEvent.Action.TOKEN_REVOKE, obj=token)
+        self.message_user(request, "The selected tokens are revoked; lab systems using them are refused from now on.")
+
+
 ADMIN_CHANGE_KINDS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
 
 
 @receiver(post_save, sender=LogEntry, dispatch_uid="crbn_portal.audit_admin_change")
 def _audit_admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
-    """Each admin addition, change and deletion becomes an audit event, with the address it came from."""
-    if not created:
+    """Each admin addition, change and deletion becomes an audit event, with the address it came from. A raw save
+    (loading a fixture or a backup) replays an old entry rather than making a change, so it records nothing."""
+    if not created or kwargs.get("raw"):
         return
     model = instance.content_type.model_class() if instance.content_type else None
     edited = model._default_manager.filter(pk=instance.object_id).first() if model else None

@@ -238,3 +238,18 @@ def test_another_users_token_cannot_be_revoked(world, lab):
 
 def test_the_page_asks_anonymous_visitors_to_log_in(client):
     assert client.get(reverse("account")).status_code == 302
+
+
+def test_it_staff_revoke_a_token_in_the_admin_and_never_see_its_secret(world, lab, admin_client):
+    token, secret = tokens.token_create(user=lab, institution=world.inst_a, name="LIMS")
+
+    change_page = admin_client.get(reverse("admin:crbn_portal_apitoken_change", args=[token.pk])).content.decode()
+    response = admin_client.post(
+        reverse("admin:crbn_portal_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]}
+    )
+
+    assert response.status_code == 302
+    assert token.prefix in change_page and token.digest not in change_page and secret not in change_page
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_REVOKE, object_uuid=token.uuid).exists()
+    assert token_client(secret).get("/api/v1/samples/").status_code == 401
