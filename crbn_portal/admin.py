@@ -33,8 +33,22 @@ class ScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyMixin:
+    """No add, change or delete in the admin: for records that change only through their own workflow (or never).
+    Serves model admins and inlines alike (inlines pass the parent object to has_add_permission)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: the audit log is append-only, so the admin can search it but never change it."""
 
     list_display = ("at", "username", "action", "object_type", "object_uuid", "ip_address")
@@ -42,18 +56,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("username", "object_uuid", "path")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only but for revocation: IT can see every lab system's token (never its secret) and revoke one."""
 
     list_display = ("name", "prefix", "user", "institution", "created_at", "last_used_at", "revoked_at")
@@ -61,15 +66,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "prefix", "user__username")
     exclude = ("digest",)
     actions = ("revoke",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Revoke the selected tokens", permissions=["view"])
     def revoke(self, request: HttpRequest, queryset: models.QuerySet) -> None:

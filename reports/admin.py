@@ -7,20 +7,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crbn_portal.admin import ScopedAdmin
+from crbn_portal.admin import ReadOnlyMixin, ScopedAdmin
 
 from .models import AgendaItem, Decision, Meeting, PacketExport, Report, ReportReview
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):

@@ -1,27 +1,16 @@
 """Admin, read-only: releases change only through their pages (a draft is loaded again and validated; activation
 shows the diff first); assessments, re-assessments and call changes are records."""
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
+
+from crbn_portal.admin import ReadOnlyMixin
 
 from .models import Assessment, CallChange, KnowledgeBaseRelease, ReassessmentRun, ReleaseStatus
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(KnowledgeBaseRelease)
-class KnowledgeBaseReleaseAdmin(ReadOnlyAdmin):
+class KnowledgeBaseReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: a draft's files change only by loading them again (validated, digest recomputed), never by hand.
     Only a draft that was never active may be deleted."""
 
@@ -35,7 +24,7 @@ class KnowledgeBaseReleaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdmin):
+class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("sample", "status", "kb_release", "bundled", "trigger", "qc_status", "created_at")
     list_filter = ("status", "trigger", "bundled", "kb_release")
     search_fields = ("sample__accession",)
@@ -43,13 +32,13 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReassessmentRun)
-class ReassessmentRunAdmin(ReadOnlyAdmin):
+class ReassessmentRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("release", "status", "done", "total", "started_at", "finished_at")
     list_select_related = ("release",)
 
 
 @admin.register(CallChange)
-class CallChangeAdmin(ReadOnlyAdmin):
+class CallChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("sample", "drug", "old_call", "new_call", "entry", "run")
     list_filter = ("drug",)
     search_fields = ("sample__accession",)
