@@ -306,7 +306,9 @@ class _Records:
         seen: set[str] = set()
         for region in sorted(regions, key=lambda region: (contigs[region.chrom][0], region.start)):
             self._fetch_region(tabix, contigs[region.chrom][1], region, seen)
-        self.warnings.append(f"read through the index {index_path.name}: line numbers are not known (line 0)")
+        self.warnings.append(
+            f"read through the index {index_path.name}: line numbers are not known, so its rows name the index instead"
+        )
 
     def _fetch_region(self, tabix: pysam.TabixFile, contig: str, region: Region, seen: set[str]) -> None:
         try:

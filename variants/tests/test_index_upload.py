@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from crbn_portal.models import AuditEvent
@@ -86,6 +87,9 @@ def test_an_index_uploaded_with_its_vcf_is_kept_beside_it_and_read_by_the_parse(
     run = parse_confirmed(lab, sample, django_capture_on_commit_callbacks)
     assert (run.status, run.records_read, run.records_kept) == (ParseRun.Status.SUCCEEDED, 3, 3)
     assert any("read through the index" in warning for warning in run.warnings)
+    # A region query gives no line numbers: the page says where the rows came from instead of "line 0".
+    page = lab.get(reverse("variants:sample", args=[sample.uuid])).content.decode()
+    assert page.count("cohort.vcf.gz, read through its index") == 3 and "line 0" not in page
 
 
 def test_an_index_of_another_version_is_kept_but_ignored_with_a_warning(
