@@ -168,6 +168,25 @@ STORAGES = {
 # --- Celery: JSON only; a task is acknowledged after it ran, so a killed worker's task is redelivered. ---
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
+
+# --- Page cache (crbn_portal/page_cache.py): rendered parts of busy pages, kept in each process, valid while the
+# generation in Redis is unchanged. Without Redis (the embedded default) nothing is cached.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "page_parts": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "page-parts",
+        "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_ENTRIES", default=500)},
+    },
+}
+if REDIS_URL:
+    CACHES["page_generation"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that does not answer costs a request a quarter of a second, then the page is built uncached.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_FILESYSTEM_DIR / 'results'}"

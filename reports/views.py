@@ -3,8 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from crbn_portal import page_cache
 from crbn_portal.audit import audit_record
 from crbn_portal.models import AuditEvent
 
@@ -19,8 +22,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
         # say why. The refusal is audited, since the page is about identifiable patients.
         audit_record(request=request, action=AuditEvent.Action.LIST, detail={"page": "worklist", "refused": "role"})
         return render(request, "reports/worklist_forbidden.html", status=403)
-    context = selectors.worklist_page(user=request.user, params=request.GET)
+    key = (request.user.pk, timezone.localdate(), request.GET.urlencode())
+    content, counts = page_cache.cached("worklist", key, lambda: _worklist_content(request))
     detail = {"page": "worklist", **{key: value[:100] for key, value in request.GET.items() if value}}
-    detail["counts"] = {section.key: section.count for section in context["sections"]}
-    audit_record(request=request, action=AuditEvent.Action.LIST, detail=detail)
-    return render(request, "reports/worklist.html", context)
+    audit_record(request=request, action=AuditEvent.Action.LIST, detail={**detail, "counts": counts})
+    return render(request, "reports/worklist.html", {"content": content, "counts": counts})
+
+
+def _worklist_content(request: HttpRequest) -> tuple[str, dict[str, int]]:
+    """The page's filters and sections, rendered, with each section's row count (for the audit event)."""
+    context = selectors.worklist_page(user=request.user, params=request.GET)
+    counts = {section.key: section.count for section in context["sections"]}
+    return render_to_string("reports/_worklist_content.html", context), counts

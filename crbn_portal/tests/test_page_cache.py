@@ -1,0 +1,194 @@
+"""The page cache: a rendered part is reused only while no data has changed, whoever changed it and however (ORM
+save, ``update()``, ``bulk_create()``, raw SQL, another process), against the real Redis that holds the
+generation."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from conftest import service_required
+from crbn_portal import page_cache
+from crbn_portal.audit import audit_record
+from crbn_portal.models import AuditEvent
+from patients.models import Drug, Institution, Patient
+from reports.status import WorklistStatus
+from reports.tests.reporting import assessed_sample, draft
+from reports.tests.test_worklist import exposed_patient, first_relapse_sample, uploaded_file
+from variants.models import ParseRun
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+WORKLIST = reverse("reports:worklist")
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def redis_generation(settings):
+    """The page cache as deployed: the generation in the real Redis, parts in this process, emptied first."""
+    url = service_required("Redis (REDIS_URL)", os.environ.get("REDIS_URL", ""))
+    settings.CACHES = {**settings.CACHES, "page_generation": _redis_cache(url)}
+    caches["page_parts"].clear()
+    return url
+
+
+def _redis_cache(url: str) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+class Builds:
+    """A part's builder that counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        return f"built {self.calls}"
+
+
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('INSERT INTO "patients_sample" ("uuid") VALUES (%s)', "patients_sample"),
+        ('UPDATE "reports_report" SET "status" = %s', "reports_report"),
+        ('DELETE FROM "variants_parserun" WHERE "id" IN (%s)', "variants_parserun"),
+        ('TRUNCATE "rules_assessment", "reports_report" RESTART IDENTITY', "rules_assessment"),
+        ("update patients_patient set mrn = ''", "patients_patient"),
+        ('SELECT "id" FROM "patients_sample"', None),
+        ("SAVEPOINT s1", None),
+    ],
+)
+def test_the_table_a_statement_writes_is_read_from_its_sql(sql, table):
+    assert page_cache.written_table(sql) == table
+
+
+def test_a_part_is_reused_until_a_write_and_then_built_again(redis_generation, db):
+    build = Builds()
+    assert page_cache.cached("part", ("key",), build) == "built 1"
+    assert page_cache.cached("part", ("key",), build) == "built 1"
+    assert page_cache.cached("part", ("other key",), build) == "built 2"
+
+    Institution.objects.create(name="Harbour Clinic", code="HC", country="GB")
+    assert page_cache.cached("part", ("key",), build) == "built 3"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda: Institution.objects.filter(code="NBH").update(name="Renamed"),
+        lambda: Drug.objects.bulk_create([Drug(name="test drug", drug_class="proteasome_inhibitor")]),
+        lambda: Institution.objects.filter(code="NBH").delete(),
+        lambda: connection.cursor().execute("UPDATE patients_institution SET region = 'Elsewhere'"),
+    ],
+    ids=["update", "bulk_create", "delete", "raw SQL"],
+)
+def test_every_way_of_writing_replaces_the_generation(redis_generation, world, write):
+    before = page_cache.current_generation()
+    write()
+    assert page_cache.current_generation() != before
+
+
+def test_bookkeeping_writes_keep_the_parts(redis_generation, world, rf):
+    request = rf.get("/")
+    request.user = world.users["clinician_a"]
+    before = page_cache.current_generation()
+    audit_record(request=request, action=AuditEvent.Action.VIEW, detail={"page": "test"})
+    assert AuditEvent.objects.filter(detail__page="test").exists()
+    assert page_cache.current_generation() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_replaces_the_generation_again_when_it_commits(redis_generation):
+    """A reader that took the generation after the write but before the commit built from the old rows: its part
+    must not outlive the commit. Several writes register one bump at commit."""
+    with transaction.atomic():
+        Institution.objects.create(name="Harbour Clinic", code="HC", country="GB")
+        Institution.objects.filter(code="HC").update(region="Europe")
+        read_before_commit = page_cache.current_generation()
+        hooks = [hook for hook in connection.run_on_commit if hook[1] is page_cache.bump]
+        assert len(hooks) == 1
+    assert page_cache.current_generation() != read_before_commit
+
+
+def test_without_redis_every_request_builds(settings, db):
+    settings.CACHES = {name: spec for name, spec in settings.CACHES.items() if name != "page_generation"}
+    build = Builds()
+    page_cache.cached("part", ("key",), build)
+    page_cache.cached("part", ("key",), build)
+    assert build.calls == 2
+
+
+def test_an_unreachable_redis_builds_the_page_and_owes_the_bump(redis_generation, settings, db):
+    build = Builds()
+    page_cache.cached("part", ("key",), build)
+    settings.CACHES = {**settings.CACHES, "page_generation": _redis_cache("redis://127.0.0.1:1/0")}
+
+    Institution.objects.create(name="Harbour Clinic", code="HC", country="GB")  # the bump fails; the write stands
+    assert Institution.objects.filter(code="HC").exists()
+    assert page_cache.cached("part", ("key",), build) == "built 2"  # built, not served from the cache
+
+    settings.CACHES = {**settings.CACHES, "page_generation": _redis_cache(redis_generation)}
+    assert page_cache.cached("part", ("key",), build) == "built 3"  # the owed bump was paid first
+    assert page_cache.cached("part", ("key",), build) == "built 3"
+
+
+# ---- the pages that use it ------------------------------------------------------------------------------------
+
+
+def test_the_worklist_is_served_from_the_cache_until_a_parse_run_changes(redis_generation, client, world):
+    sample = first_relapse_sample(exposed_patient(world.inst_a, "NBH-001"))
+    variant_file = uploaded_file(sample, run_status=ParseRun.Status.RUNNING)
+    client.force_login(world.users["clinician_a"])
+    assertContains(client.get(WORKLIST), status_cell(WorklistStatus.PARSING))
+
+    cached = client.get(WORKLIST)
+    assert "sections" not in cached.context  # the selectors did not run
+    assertContains(cached, status_cell(WorklistStatus.PARSING))
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LIST, detail__page="worklist").count() == 2
+
+    ParseRun.objects.filter(file=variant_file).update(status=ParseRun.Status.FAILED, error="line 3: bad POS")
+    assertContains(client.get(WORKLIST), status_cell(WorklistStatus.PARSE_FAILED))
+
+
+def status_cell(status: WorklistStatus) -> str:
+    """A row's status as the table shows it (the filter form lists every status's label too)."""
+    return f'<span class="worklist-status worklist-status--{status.value}">{status.label}</span>'
+
+
+def test_a_cached_worklist_is_never_shown_to_another_user(redis_generation, client, world):
+    first_relapse_sample(exposed_patient(world.inst_a, "NBH-001"))
+    client.force_login(world.users["clinician_a"])
+    assertContains(client.get(WORKLIST), "NBH-001")
+    client.force_login(world.users["clinician_b"])
+    assertNotContains(client.get(WORKLIST), "NBH-001")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_by_another_process_reaches_the_cached_worklist(redis_generation, client, world, worker_environment):
+    # An earlier transactional test's flush may have emptied the drug list its migration loaded.
+    Drug.objects.get_or_create(name="lenalidomide", defaults={"drug_class": "imid"})
+    first_relapse_sample(exposed_patient(world.inst_a, "NBH-001"))
+    client.force_login(world.users["clinician_a"])
+    assertContains(client.get(WORKLIST), '<td><abbr title="Northbridge Hospital">NBH</abbr></td>')
+
+    rename = "from patients.models import Institution; Institution.objects.filter(code='NBH').update(name='Quayside')"
+    command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", rename]
+    subprocess.run(command, cwd=ROOT, env={**os.environ, **worker_environment}, check=True, capture_output=True)
+    assertContains(client.get(WORKLIST), '<td><abbr title="Quayside">NBH</abbr></td>')  # the row, not the menu
+
+
+def test_a_report_preview_is_rebuilt_when_the_patient_changes(redis_generation, client, world):
+    report = draft(assessed_sample(world.inst_a), world.users["lab_scientist_a"])
+    client.force_login(world.users["clinician_a"])
+    page = reverse("report:detail", args=[report.uuid])
+    first = client.get(page).context["preview"]
+    assert client.get(page).context["preview"] == first
+
+    Patient.objects.filter(pk=report.sample.patient_id).update(study_id="NBH-RENAMED")
+    assert "NBH-RENAMED" in client.get(page).context["preview"]
