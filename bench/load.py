@@ -2,10 +2,12 @@
 clients that each log in and alternate between the worklist and a relapse report page.
 
     .venv/bin/python bench/load.py [--seconds 60] [--clients 32] [--workers 2] [--database crbn_rel_bench] [--keep]
-        [--think 0]
+        [--think 0] [--redis redis://127.0.0.1:6379/0 | --redis ""]
 
 Creates a PostgreSQL database (dropped at the end unless --keep), migrates it and seeds the demo in a temp
-CRBN_VAR_DIR (bench/report.py's scratch helpers), starts gunicorn with DEBUG off, and drives it with one thread
+CRBN_VAR_DIR (bench/report.py's scratch helpers), starts gunicorn with DEBUG off and Redis configured as a
+deployment has it (the broker, and the generation of the page cache, crbn_portal/page_cache.py) and persistent
+database connections (CONN_MAX_AGE 60, as docker-compose.yml), and drives it with one thread
 per client, each with its own session and its own connections: the clients wait on the network, not on each
 other, so the GIL does not serialise them. Prints errors, p50/p95/p99 per page and in all, requests per second,
 and PASS/MISS against the target (no errors, p99 < 500 ms). Not a test: the suite never runs it.
@@ -59,10 +61,16 @@ class Results:
                 self.errors.append(f"{page}: {error}")
 
 
-def start_gunicorn(scratch: Scratch, workers: int, port: int) -> subprocess.Popen:
+def deployed(redis_url: str) -> dict[str, str]:
+    """As docker-compose.yml deploys the portal: Redis, and database connections kept for 60 s, not one per request."""
+    return {"REDIS_URL": redis_url, "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60")}
+
+
+def start_gunicorn(scratch: Scratch, workers: int, port: int, redis_url: str) -> subprocess.Popen:
     command = [str(Path(sys.executable).parent / "gunicorn"), "crbn_portal.wsgi:application"]
     options = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    server = subprocess.Popen([*command, *options], cwd=ROOT, env={**os.environ, **scratch.env})
+    environment = {**os.environ, **scratch.env, **deployed(redis_url)}
+    server = subprocess.Popen([*command, *options], cwd=ROOT, env=environment)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -157,15 +165,21 @@ def main() -> None:
     parser.add_argument("--database", default="crbn_rel_bench")
     parser.add_argument("--keep", action="store_true", help="keep the database and the var dir afterwards")
     parser.add_argument("--think", type=float, default=0, help="seconds each client waits between requests")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help='Redis for the server, as deployed; "" runs without (no page cache)',
+    )
     args = parser.parse_args()
     scratch = open_scratch(args.database)
     try:
         manage(scratch, "migrate", "--noinput")
         manage(scratch, "seed_demo")
         report_uuids = UUID.findall(manage(scratch, "shell", "--no-imports", "-c", REPORT_UUIDS))
-        server = start_gunicorn(scratch, args.workers, args.port)
+        server = start_gunicorn(scratch, args.workers, args.port, args.redis)
         try:
             print(f"gunicorn, {args.workers} sync workers, DEBUG off; {len(report_uuids)} NBH reports; {CLINICIAN}")
+            print(f"Redis: {args.redis or 'none (the page cache is off)'}; CONN_MAX_AGE {deployed('')['CONN_MAX_AGE']}")
             print(f"think time {args.think:g} s between a client's requests")
             base = f"http://127.0.0.1:{args.port}"
             results, elapsed = drive(base, report_uuids, args.clients, args.seconds, args.think)
