@@ -17,6 +17,10 @@ from .lockout import FailedSecret
 DEVICE_NAME = "Authenticator app"
 ENROL_FIRST = "Your institution requires a one-time code to sign: enrol an authenticator app on your account first."
 WRONG_CODE = "The one-time code is not correct or has expired: the report was not signed."
+WRONG_CURRENT_CODE = (
+    "The code from your current app is not correct or has expired: the app was not replaced. If you no longer have "
+    "that phone, ask your IT administrator to remove the old device."
+)
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
@@ -29,8 +33,12 @@ def pending_device(user: Any) -> TOTPDevice:
     return device
 
 
-def confirm_device(*, device: TOTPDevice, token: str) -> TOTPDevice:
-    """The first correct code makes the device the user's authenticator (replacing any earlier one)."""
+def confirm_device(*, device: TOTPDevice, token: str, current_token: str = "") -> TOTPDevice:
+    """The first correct code makes the device the user's authenticator. Replacing an enrolled one also takes a
+    code from it: a password alone (phished, or typed at an unlocked workstation) must not be enough to move
+    the signing codes to another phone. A user who lost the phone asks IT to remove the device in the admin."""
+    if confirmed_device(device.user) is not None:
+        require_code(user=device.user, token=current_token, refused=WRONG_CURRENT_CODE)
     if not device.verify_token(token.strip()):
         raise ValidationError("That code does not match: check the clock on your phone and try the newest code.")
     with transaction.atomic():
@@ -40,13 +48,14 @@ def confirm_device(*, device: TOTPDevice, token: str) -> TOTPDevice:
     return device
 
 
-def require_code(*, user: Any, token: str) -> None:
-    """Raises with a message the signer can act on: enrol first, or the code is wrong."""
+def require_code(*, user: Any, token: str, refused: str = "") -> None:
+    """Raises with a message the user can act on: enrol first, or the code is wrong (``refused``, else the
+    signing message)."""
     device = confirmed_device(user)
     if device is None:
         raise ValidationError(ENROL_FIRST)
     if not token or not device.verify_token(token.strip()):
-        raise FailedSecret(WRONG_CODE)
+        raise FailedSecret(refused or WRONG_CODE)
 
 
 def signing_code_state(*, institution: Any, user: Any) -> dict[str, bool]:

@@ -78,15 +78,40 @@ def test_a_wrong_code_leaves_the_device_unconfirmed(client, clinician):
     assert otp.confirmed_device(clinician) is None
 
 
-def test_a_new_app_replaces_the_old_one(client, clinician):
+def test_a_new_app_replaces_the_old_one_given_a_code_from_the_old(client, clinician):
+    old = enrolled_device(clinician)
+    assertContains(client.get(ENROL_URL), "Code from your current app")
+    new = TOTPDevice.objects.get(user=clinician, confirmed=False)
+
+    client.post(ENROL_URL, {"current_token": current_code(old), "token": current_code(new)})
+
+    assert list(TOTPDevice.objects.filter(user=clinician)) == [new]
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.parametrize("given", [{}, {"current_token": "000000"}], ids=["no current code", "wrong current code"])
+def test_a_password_alone_cannot_replace_the_app(client, clinician, given):
     old = enrolled_device(clinician)
     client.get(ENROL_URL)
     new = TOTPDevice.objects.get(user=clinician, confirmed=False)
 
-    client.post(ENROL_URL, {"token": current_code(new)})
+    response = client.post(ENROL_URL, {"token": current_code(new), **given})
 
-    assert list(TOTPDevice.objects.filter(user=clinician)) == [new]
-    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assertContains(response, "This field is required" if not given else "ask your IT administrator")
+    assert otp.confirmed_device(clinician) == old
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ENROL).exists()
+
+
+def test_wrong_codes_from_the_current_app_count_towards_the_lockout(client, clinician, settings):
+    enrolled_device(clinician)
+    client.get(ENROL_URL)
+    new = TOTPDevice.objects.get(user=clinician, confirmed=False)
+    wrong = {"current_token": "000000", "token": current_code(new)}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(ENROL_URL, wrong).status_code == 200
+
+    assert client.post(ENROL_URL, wrong).status_code == 429
+    assert otp.confirmed_device(clinician) != new
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
