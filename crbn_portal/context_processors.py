@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .permissions import memberships_of
 from .roles import ROLE_PERMISSIONS, Role
 
 
@@ -12,7 +13,7 @@ def user_institutions(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = list(user.memberships.select_related("institution").order_by("institution__code"))
+    memberships = memberships_of(user)
     institutions = {membership.institution.code: membership.institution for membership in memberships}
     # Menu entries are decided from the same rows (no permission queries of their own on every page).
     roles = {membership.role for membership in memberships}

@@ -35,6 +35,24 @@ class InstitutionScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.institution_path}__in": institutions_with_patient_access(user)})
 
 
+def memberships_of(user: Any) -> list[Any]:
+    """The user's memberships with their institutions, read once per user object (so once per request), as Django
+    keeps a user's permissions: for what a page shows and the page cache's key. Decisions to act
+    (``has_role_in``) read the database each time."""
+    if not hasattr(user, "_crbn_memberships"):
+        user._crbn_memberships = list(user.memberships.select_related("institution").order_by("institution__code"))
+    return user._crbn_memberships
+
+
+def access_key(user: Any) -> tuple[Any, ...]:
+    """Everything the chokepoint decides from (``visible_to``, ``has_role_in``, who sees an MRN): two users with the
+    same key are shown the same rows, so a page part built from these rules alone may be shared between them."""
+    if not user.is_authenticated or not user.is_active:
+        return ("anonymous",)
+    memberships = sorted((membership.institution_id, membership.role) for membership in memberships_of(user))
+    return ("superuser" if user.is_superuser else "member", tuple(memberships))
+
+
 def get_visible_or_404(model: type[M], user: Any, **lookup: Any) -> M:
     """Fetch one object through the chokepoint; 404 whether it is missing or merely not the user's."""
     return get_object_or_404(model.objects.visible_to(user), **lookup)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from crbn_portal import page_cache
-from crbn_portal.permissions import get_visible_or_404
+from crbn_portal.permissions import access_key, get_visible_or_404
 from patients.models import Sample
 from rules.models import Assessment
 
@@ -73,8 +73,8 @@ def review_state(report: Report, reviews: Sequence[ReportReview]) -> ReviewState
 
 def preview_html(report: Report, user: Any) -> SafeString:
     """The document as the browser shows it, built from the same template as the PDF. Reused until any data
-    changes (crbn_portal/page_cache.py); per reader, as what the document shows depends on who reads it."""
-    key = (report.pk, report.revision, user.pk, timezone.localdate())
+    changes (crbn_portal/page_cache.py), between readers with the same access (it shows the MRN only to some)."""
+    key = (report.pk, report.revision, access_key(user), timezone.localdate())
     return mark_safe(page_cache.cached("report-preview", key, lambda: _document_html(report, user)))
 
 

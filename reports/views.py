@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from crbn_portal import page_cache
 from crbn_portal.audit import audit_record
 from crbn_portal.models import AuditEvent
+from crbn_portal.permissions import access_key
 
 from . import selectors
 
@@ -22,7 +23,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         # say why. The refusal is audited, since the page is about identifiable patients.
         audit_record(request=request, action=AuditEvent.Action.LIST, detail={"page": "worklist", "refused": "role"})
         return render(request, "reports/worklist_forbidden.html", status=403)
-    key = (request.user.pk, timezone.localdate(), request.GET.urlencode())
+    # Shared by users with the same access: the sections are read through the chokepoint and show nothing else
+    # about the reader.
+    key = (access_key(request.user), timezone.localdate(), request.GET.urlencode())
     content, counts = page_cache.cached("worklist", key, lambda: _worklist_content(request))
     detail = {"page": "worklist", **{key: value[:100] for key, value in request.GET.items() if value}}
     audit_record(request=request, action=AuditEvent.Action.LIST, detail={**detail, "counts": counts})

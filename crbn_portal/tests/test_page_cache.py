@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.db import connection, transaction
+from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -17,7 +19,10 @@ from conftest import service_required
 from crbn_portal import page_cache
 from crbn_portal.audit import audit_record
 from crbn_portal.models import AuditEvent
+from crbn_portal.permissions import access_key
+from crbn_portal.roles import Role
 from patients.models import Drug, Institution, Patient
+from patients.tests.factories import MembershipFactory
 from reports.status import WorklistStatus
 from reports.tests.reporting import assessed_sample, draft
 from reports.tests.test_worklist import exposed_patient, first_relapse_sample, uploaded_file
@@ -161,12 +166,47 @@ def status_cell(status: WorklistStatus) -> str:
     return f'<span class="worklist-status worklist-status--{status.value}">{status.label}</span>'
 
 
-def test_a_cached_worklist_is_never_shown_to_another_user(redis_generation, client, world):
+def test_a_cached_worklist_is_shared_only_by_users_with_the_same_access(redis_generation, world):
     first_relapse_sample(exposed_patient(world.inst_a, "NBH-001"))
-    client.force_login(world.users["clinician_a"])
-    assertContains(client.get(WORKLIST), "NBH-001")
-    client.force_login(world.users["clinician_b"])
-    assertNotContains(client.get(WORKLIST), "NBH-001")
+    colleague = MembershipFactory(institution=world.inst_a, role=Role.CLINICIAN).user
+    # Everyone logs in first: a login writes the user's last_login, which starts a new generation.
+    users = {
+        "clinician_a": world.users["clinician_a"],
+        "colleague": colleague,
+        "clinician_b": world.users["clinician_b"],
+    }
+    clients = {name: Client() for name in users}
+    for name, user in users.items():
+        clients[name].force_login(user)
+    assertContains(clients["clinician_a"].get(WORKLIST), "NBH-001")
+
+    shared = clients["colleague"].get(WORKLIST)
+    assert "sections" not in shared.context  # built for clinician_a, whose access is the same
+    assertContains(shared, "NBH-001")
+
+    other = clients["clinician_b"].get(WORKLIST)
+    assert "sections" in other.context
+    assertNotContains(other, "NBH-001")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("clinician_a", "colleague", True),
+        ("clinician_a", "lab_scientist_a", False),
+        ("clinician_a", "clinician_b", False),
+        ("clinician_a", "superuser", False),
+        ("researcher_a", "clinician_a", False),
+    ],
+)
+def test_the_access_key_is_the_users_memberships(world, first, second, same):
+    world.users["colleague"] = MembershipFactory(institution=world.inst_a, role=Role.CLINICIAN).user
+    assert (access_key(world.users[first]) == access_key(world.users[second])) is same
+
+
+def test_an_inactive_user_shares_nothing_with_the_active(world):
+    inactive = MembershipFactory(institution=world.inst_a, role=Role.CLINICIAN, user__is_active=False).user
+    assert access_key(inactive) == access_key(AnonymousUser()) != access_key(world.users["clinician_a"])
 
 
 @pytest.mark.django_db(transaction=True)
