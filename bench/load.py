@@ -39,7 +39,16 @@ from report import Scratch, close_scratch, manage, open_scratch
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_MS = 500.0
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-CLINICIAN, DEMO_PASSWORD = "clinician.nbh", "crbn-demo-2026"  # patients/demo.py: one demo account per role
+DEMO_PASSWORD = "crbn-demo-2026"  # patients/demo.py
+# One account per client, each a clinician at NBH, as 32 colleagues would be: each logs in and keeps its own
+# session; what the page cache keeps they share, as colleagues with the same access do.
+CLINICIANS = (
+    "from django.contrib.auth import get_user_model; from patients.models import Institution, Membership; "
+    "site = Institution.objects.get(code='NBH')\n"
+    "for n in range({count}):\n"
+    "    user = get_user_model().objects.create_user(f'bench.clinician.{{n:02d}}', password='{password}')\n"
+    "    Membership.objects.create(user=user, institution=site, role='clinician')"
+)
 REPORT_UUIDS = (
     "from reports.models import Report; "
     "print(*Report.objects.filter(sample__patient__institution__code='NBH').values_list('uuid', flat=True))"
@@ -82,15 +91,19 @@ def start_gunicorn(scratch: Scratch, workers: int, port: int, redis_url: str) ->
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def logged_in_opener(base: str) -> urllib.request.OpenerDirector:
-    """A client of its own: a cookie jar, the login form's CSRF token, the demo clinician's password."""
+def clinician(index: int) -> str:
+    return f"bench.clinician.{index:02d}"
+
+
+def logged_in_opener(base: str, username: str) -> urllib.request.OpenerDirector:
+    """A client of its own: a cookie jar, the login form's CSRF token, its own clinician account."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     form = opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-    data = {"username": CLINICIAN, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}
+    data = {"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}
     landed = opener.open(f"{base}/accounts/login/", urllib.parse.urlencode(data).encode(), timeout=30)
     if "/accounts/login/" in landed.geturl():
-        raise SystemExit(f"{CLINICIAN} could not log in")
+        raise SystemExit(f"{username} could not log in")
     return opener
 
 
@@ -127,7 +140,7 @@ def drive(base: str, report_uuids: list[str], clients: int, seconds: float, thin
     threads = []
     for index in range(clients):
         pages = pages_for(base, report_uuids, index)
-        arguments = (logged_in_opener(base), pages, start, deadline_box, results, think)
+        arguments = (logged_in_opener(base, clinician(index)), pages, start, deadline_box, results, think)
         threads.append(threading.Thread(target=client, args=arguments, daemon=True))
         threads[-1].start()
     deadline_box[0] = time.monotonic() + seconds
@@ -176,9 +189,11 @@ def main() -> None:
         manage(scratch, "migrate", "--noinput")
         manage(scratch, "seed_demo")
         report_uuids = UUID.findall(manage(scratch, "shell", "--no-imports", "-c", REPORT_UUIDS))
+        manage(scratch, "shell", "--no-imports", "-c", CLINICIANS.format(count=args.clients, password=DEMO_PASSWORD))
         server = start_gunicorn(scratch, args.workers, args.port, args.redis)
         try:
-            print(f"gunicorn, {args.workers} sync workers, DEBUG off; {len(report_uuids)} NBH reports; {CLINICIAN}")
+            print(f"gunicorn, {args.workers} sync workers, DEBUG off; {len(report_uuids)} NBH reports")
+            print(f"{args.clients} NBH clinicians, one account each ({clinician(0)}...)")
             print(f"Redis: {args.redis or 'none (the page cache is off)'}; CONN_MAX_AGE {deployed('')['CONN_MAX_AGE']}")
             print(f"think time {args.think:g} s between a client's requests")
             base = f"http://127.0.0.1:{args.port}"
