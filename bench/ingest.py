@@ -329,8 +329,15 @@ def _parse(path: Path) -> str:
     from variants.parsers.reader import LineSource
 
     result = registry.parse(LineSource(path), "small_variants", ParseOptions(), progress=lambda lines, done: None)
-    how = "index" if any("through the index" in warning for warning in result.warnings) else "scan"
-    return f"{how}: {result.records_read:,} records read, {len(result.small_variants)} variants kept"
+    kept = len(result.small_variants)
+    return f"{_how_read(result.warnings)}: {result.records_read:,} records read, {kept} variants kept"
+
+
+def _how_read(warnings: list[str]) -> str:
+    """index (region queries), skip (a sorted file read only in the blocks that can hold a locus) or scan."""
+    if any("through the index" in warning for warning in warnings):
+        return "index"
+    return "skip" if any("read by skipping blocks" in warning for warning in warnings) else "scan"
 
 
 def _kept_loci() -> list[tuple[str, int, int]]:

@@ -95,6 +95,10 @@ class Annotation:
         return not (self.consequence or self.hgvs_c or self.hgvs_p)
 
 
+NOT_ANNOTATED = Annotation()
+ANNOTATION_KEYS = ("CSQ", "ANN", "EFF")  # the INFO keys entries() reads
+
+
 class Annotator:
     """Reads whichever of CSQ, ANN and EFF a record carries, preferring them in that order. CSQ's field order
     comes from its header Description; EFF's too when the header gives one."""
@@ -105,6 +109,8 @@ class Annotator:
 
     def annotate(self, info: Mapping[str, str], gene: str, ref: str, alts: list[str], alt: str) -> Annotation:
         """The annotation of one ALT allele in one kept gene; empty when the file carries none usable."""
+        if info.keys().isdisjoint(ANNOTATION_KEYS):
+            return NOT_ANNOTATED  # most records of most files: answered before any work
         entries = [entry for entry in self.entries(info) if _same_allele(entry.allele, ref, alts, alt)]
         if len(alts) > 1 and any(not entry.allele for entry in entries):
             return Annotation(warning="annotation without an Allele field cannot be matched to one of several ALTs")

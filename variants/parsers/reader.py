@@ -198,7 +198,7 @@ class LineStream:
         if crossing is not None:
             start = block.rfind(b"\n", 0, min(crossing, len(block))) + 1 if crossing < len(block) else len(block)
             problems.append((start, f"the file inflates past the limit of {self.limits.max_inflated_bytes:,} bytes"))
-        too_long = _long_line(block, carry, self.limits.max_line_bytes)
+        too_long = long_line(block, carry, self.limits.max_line_bytes)
         if too_long is not None:
             problems.append((too_long, f"the line is longer than the limit of {self.limits.max_line_bytes:,} bytes"))
         return min(problems) if problems else None
@@ -226,7 +226,7 @@ def bgzf_last_line(path: Path, blocks: int = 4) -> bytes | None:
         if block is None:
             return _whole_file_line(text) if start == 0 and end == 0 else None
         try:
-            text, end = _inflate_members(tail, block, end) + text, block
+            text, end = inflate_members(tail, block, end) + text, block
         except CORRUPT:
             return None
     return text.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].rstrip(b"\r")
@@ -273,7 +273,7 @@ def _to_lf(data: bytes) -> tuple[bytes, bytes]:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"), held
 
 
-def _long_line(block: bytes, carry: bytes, limit: int) -> int | None:
+def long_line(block: bytes, carry: bytes, limit: int) -> int | None:
     """Where the first line longer than limit starts (len(block) for the unfinished one), or None. Every such
     line holds one of the points limit+1 bytes apart, so looking around those points finds it without visiting
     every line."""
@@ -343,7 +343,7 @@ def _bgzf_chunks(raw: BinaryIO, sieve: Callable[[], Sieve | None]) -> Iterator[C
                 raw.seek(offset)
                 yield from _gzip_chunks(raw)
                 return
-            job = pool.submit(_inflate_batch, *batch, sieve()) if submitted else _inflated_here(*batch, sieve())
+            job = pool.submit(_inflate_batch, *batch, sieve()) if submitted > 1 else _inflated_here(*batch, sieve())
             pending.append((job, offset))
             submitted += 1
             # Look further ahead only as the reader keeps reading: one that stops at the header (the first two
@@ -355,8 +355,9 @@ def _bgzf_chunks(raw: BinaryIO, sieve: Callable[[], Sieve | None]) -> Iterator[C
 
 
 def _inflated_here(data: bytes, start: int, end: int, sieve: Sieve | None) -> "Future[tuple[bytes, object]]":
-    """The first batch, one block, inflated in the reader's thread: a sniff or a header often needs no more, and
-    starting the pool's threads would cost more than inflating it."""
+    """The first two batches, five blocks (320 KiB, a whole genome's header), inflated in the reader's thread: a
+    sniff or a header before a region query or a block skip needs no more, and handing them to the pool's
+    threads would cost more than inflating them."""
     future: Future[tuple[bytes, object]] = Future()
     future.set_result(_inflate_batch(data, start, end, sieve))
     return future
@@ -398,19 +399,26 @@ def _bgzf_batches(raw: BinaryIO) -> Iterator[tuple[tuple[bytes, int, int] | None
 
 def _bgzf_size(data: bytes, pos: int) -> int:
     """The size of the whole BGZF block at pos, or 0."""
+    size = bgzf_claimed_size(data, pos)
+    return size if pos + size <= len(data) else 0
+
+
+def bgzf_claimed_size(data: bytes, pos: int = 0) -> int:
+    """The size the BGZF block header at pos gives its block (which data need not hold whole), or 0 when no
+    BGZF block header is there."""
     if not _is_bgzf(data, pos) or len(data) < pos + 18:
         return 0
     size = (data[pos + 16] | data[pos + 17] << 8) + 1
-    return size if pos + size <= len(data) and size >= 26 else 0
+    return size if size >= 26 else 0
 
 
 def _inflate_batch(data: bytes, start: int, end: int, sieve: Sieve | None) -> tuple[bytes, object]:
     """Runs in a pool thread: (the inflated batch, what the sieve says of it)."""
-    inflated = _inflate_members(data, start, end)
+    inflated = inflate_members(data, start, end)
     return inflated, sieve(inflated) if sieve is not None and inflated else None
 
 
-def _inflate_members(data: bytes, start: int, end: int) -> bytes:
+def inflate_members(data: bytes, start: int, end: int) -> bytes:
     """Each block is inflated as a whole gzip member, one call that also checks its CRC and size, as gzip and
     htslib do, so corruption is refused, not read."""
     blocks = []

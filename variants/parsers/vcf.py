@@ -4,9 +4,10 @@ Speed (DESIGN.md, "Known pitfalls"): a whole genome holds millions of records an
 loci, so a record is judged on its CHROM bytes and POS before it is decoded or split. In a bgzip file the
 reader's inflating threads also sieve each chunk (vcf_sieve: numpy, without the GIL) and the scan reads only the
 lines picked; elsewhere runs of records that need nothing are skipped by regular expressions over whole blocks
-of lines, at C speed. A sorted file is read no further than its last locus. With a tabix (.tbi) or CSI index
-beside the file, or given, and checked against the file, the loci are read by region queries instead of a
-scan. Records outside the loci are counted, never validated or kept.
+of lines, at C speed. A sorted file is read no further than its last locus, and a sorted bgzip file only in the
+blocks that can hold a locus (bgzf_skip): those blocks go through the same per-line rules. With a tabix (.tbi) or
+CSI index beside the file, or given, and checked against the file, the loci are read by region queries instead of
+a scan. Records outside the loci are counted where they are read, never validated or kept.
 """
 
 import re
@@ -21,6 +22,7 @@ import pysam
 from variants import crbn
 
 from .annotation import Annotator
+from .bgzf_skip import BlockSkipper, NotSkippable, Window
 from .facts import ParseError, ParseOptions, ParseResult, SmallVariant
 from .reader import LineSource, LineStream, Progress, bgzf_last_line, decode
 from .vcf_header import (
@@ -38,6 +40,9 @@ from .vcf_sieve import ChunkSieve, Sieved
 
 # The prefilter sees only POS, not REF: a deletion starting this far left of a locus may still reach into it.
 MAX_REF_LENGTH = 1_000
+# A smaller bgzip file is scanned whole rather than read by skipping blocks: a scan reads it in a fraction of a
+# second (about 200 MB a second), and keeps every row's line number, which a skip loses.
+SKIP_MIN_BYTES = 16 << 20
 _CALLER_META = {
     "DeepVariant_version": "DeepVariant VCF",
     "DRAGENVersion": "DRAGEN VCF",
@@ -63,6 +68,9 @@ class Reads(NamedTuple):  # a tuple, not a frozen dataclass: built twice per kep
     vaf_source: str = ""
     depth: int | None = None
     alt_count: int | None = None
+
+
+_NO_READS = Reads()
 
 
 def sniff(head: list[str], filename: str) -> str | None:
@@ -120,12 +128,14 @@ def parse(
 ) -> ParseResult:
     """Kept records of the tumour sample. ``loci`` (gene -> interval) defaults to the build's loci of interest;
     ``index`` is a .tbi/.csi path, else one beside the file is used when present, once checked against the file
-    (index_problem); one that does not match is ignored with a warning and the file is scanned."""
+    (index_problem); one that does not match is ignored with a warning and the file is read without it. A file read
+    through its index or by skipping blocks says so in a warning: its records_read counts what was read."""
     index_path = (index or _index_beside(source)) if source.compressed else None
     with _IndexOpening(source.path, index_path) as opening, source.open(progress) as stream:
         header = read_header(source.name, stream.lines())
         result, records = _start(source, header, options, loci)
-        if index_path is not None and _read_indexed(records, opening, index_path, result):
+        indexed = index_path is not None and _read_indexed(records, opening, index_path, result)
+        if indexed or records.skip_scan(progress):
             if progress is not None:
                 progress(records.records_read, source.size)
         else:
@@ -147,7 +157,7 @@ def _start(
 
 def _read_indexed(records: "_Records", opening: "_IndexOpening", index_path: Path, result: ParseResult) -> bool:
     """Region queries through the index; False (and a warning) when it cannot be used or does not match the
-    file, so the file is scanned."""
+    file, so the file is read without it."""
     try:
         tabix = opening.tabix()
         problem = index_problem(tabix, records.source.path, records.header)
@@ -157,7 +167,7 @@ def _read_indexed(records: "_Records", opening: "_IndexOpening", index_path: Pat
         problem = f"could not be used ({error})"
     if problem is not None:
         records.reset()
-        result.warnings.append(f"the index {index_path.name} {problem}; the file was scanned")
+        result.warnings.append(f"the index {index_path.name} {problem}; the file was read without it")
         return False
     return True
 
@@ -285,6 +295,39 @@ class _Records:
                 break
         self.records_read = scan.count
 
+    # Skipping blocks -----------------------------------------------------------------------------------------
+
+    def skip_scan(self, progress: Progress | None) -> bool:
+        """A sorted bgzip file read in its blocks that can hold a locus only (bgzf_skip), through the scan's
+        per-line rules. False, with nothing kept, when the file cannot be read so: it is then scanned whole, which
+        also gives any error the line number a skip cannot know."""
+        worth_it = self.source.compressed and self.source.size >= SKIP_MIN_BYTES
+        plan = _skip_plan(self.header, self.regions) if worth_it else None
+        if plan is None:
+            return False
+        scan = _Scan(self)
+        walked = None if progress is None else lambda offset: progress(scan.count, offset)
+        header_lines, limits = self.header.header_line, self.source.limits
+        try:
+            with BlockSkipper(self.source.path, *plan, header_lines, limits, walked) as skipper:
+                self._read_runs(skipper, scan)
+        except (NotSkippable, ParseError):
+            self.reset()
+            return False
+        self.records_read = scan.count
+        if skipper.blocks_read < skipper.blocks_total:
+            self.warnings.append(_skip_warning(skipper.blocks_read, skipper.blocks_total))
+        return True
+
+    def _read_runs(self, skipper: BlockSkipper, scan: "_Scan") -> None:
+        number = self.header.header_line + 1
+        for run in skipper.runs():
+            scan.numbered = run.numbered
+            lines, stop = scan.block(run.text, number)
+            number += lines
+            if stop:
+                return
+
     def _chrom(self, number: int, raw: bytes, tab: int) -> str:
         if tab <= 0:
             raise ParseError(self.source.name, number, "the record has no tab-separated columns", self._expected())
@@ -379,6 +422,7 @@ class _Scan:
     def __init__(self, records: _Records) -> None:
         self.records, self.stop = records, _StopRule(records.header, records.regions)
         self.prefix, self.spans, self.count = b"\x00", None, 0  # prefix: the CHROM field and its tab
+        self.numbered = True  # False once blocks were skipped unread: the lines' numbers are then not known (0)
         self.runs: list[tuple[Callable[[bytes, int], re.Match[bytes] | None], int]] = []
         self.patterns: dict[bytes, list[tuple[Callable[[bytes, int], re.Match[bytes] | None], int]]] = {}
 
@@ -414,6 +458,7 @@ class _Scan:
         """The per-line rules: a record on the current chromosome costs one startswith; a new chromosome one dict
         lookup; POS is read only on the loci's chromosomes. True when the scan may stop."""
         records = self.records
+        number = number if self.numbered else 0
         if not raw.startswith(self.prefix):
             if not raw:
                 return False
@@ -444,6 +489,29 @@ class _Scan:
             runs = [(re.compile(b"(?:%s){%d}" % (line, n)).match, n) for n in (1024, 32)]
             self.patterns[prefix] = [*runs, (re.compile(line).match, 1)]
         return self.patterns.get(prefix, [])
+
+
+def _skip_warning(read: int, total: int) -> str:
+    """What the page says of a file read by skipping blocks, as it says of one read through its index."""
+    return (
+        f"read by skipping blocks: the file is sorted, so only the {read:,} of its {total:,} bgzip blocks that "
+        "can hold a locus were read; records read counts the records in those blocks, and rows after the first "
+        "skipped block have no line number"
+    )
+
+
+def _skip_plan(header: VcfHeader, regions: dict[str, list[Region]]) -> tuple[dict[bytes, int], list[Window]] | None:
+    """What a block skip needs: each ##contig's rank in the header's order, and the locus windows by rank. None
+    when a locus's chromosome is no ##contig of the header: nothing then says where its records are."""
+    spans, windows, placed = _windows(regions), [], set()
+    for rank, name in enumerate(header.contigs):
+        chrom = crbn.normalise_chrom(name)
+        if chrom in spans:
+            windows += [(rank, low, high) for low, high in spans[chrom]]
+            placed.add(chrom)
+    if placed != set(spans):
+        return None
+    return {name.encode(): rank for rank, name in enumerate(header.contigs)}, windows
 
 
 def _windows(regions: dict[str, list[Region]]) -> dict[str, list[tuple[int, int]]]:
@@ -516,7 +584,7 @@ class _Context:
 
     def _reads(self, info: dict[str, str], ref: str, alts: list[str], index: int) -> Reads:
         records = self.records
-        reads = Reads()
+        reads = _NO_READS
         if records.tumour is not None:
             reads = sample_reads(self.tumour, records.header.formats, ref, alts, index)
         if records.several_samples:
@@ -571,9 +639,11 @@ def _counts(
         alt, ref_reads = _int(depths), _int(sample["RD"])
         return alt, _sum(alt, ref_reads), "AD"
     if depths:
-        values = list(map(_int, depths.split(",")))
-        if len(values) == len(alts) + 1 and None not in values:
-            return values[index + 1], _sum(*values), "AD"
+        values = depths.split(",")
+        # Every value a whole number (the join's digits alone would let an empty value through).
+        if len(values) == len(alts) + 1 and "".join(values).isdigit() and "" not in values:
+            counts = list(map(int, values))
+            return counts[index + 1], sum(counts), "AD"
     if sample.get("AO") and sample.get("RO"):
         observed = [_int(value) for value in sample["AO"].split(",")]
         if len(observed) == len(alts) and None not in observed:

@@ -28,6 +28,8 @@ _COMMAND_NORMAL = re.compile(
 # key=value parser (structured), which gives the same result for them at several times the cost.
 _SIMPLE_CONTIG = re.compile(r'<ID=([^,"<>]*),length=([0-9]+)>')
 _SIMPLE_CONTIG_LINE = re.compile(rb'##contig=(<ID=([^,"<>]*),length=([0-9]+)>)')  # the same, as read_header sees it
+_SIMPLE_CONTIG_LINES = re.compile(r'^##contig=(<ID=([^,"<>\n]*),length=([0-9]+)>)$', re.MULTILINE)  # in a run of lines
+_CONTIG_START = b"##contig=<ID="
 _TUMOUR_TOKENS = {"TUMOR", "TUMOUR", "T"}
 _NORMAL_TOKENS = {"NORMAL", "N", "GERMLINE"}
 
@@ -106,12 +108,19 @@ def read_header(filename: str, lines: Iterator[tuple[int, bytes]]) -> VcfHeader:
     text = raw.decode("utf-8", errors="replace")
     if not text.startswith("##fileformat=VCF"):
         raise ParseError(filename, number, f"not a VCF: the first line is {text[:40]!r}", "##fileformat=VCFv4.x")
-    # Read as it comes, in one pass: a whole-genome header has thousands of lines.
-    header, last_meta = VcfHeader(filename, text.split("=", 1)[1].strip(), 0, []), number
+    # Read as it comes, in one pass: a whole-genome header has thousands of lines, most of them ##contig lines,
+    # which are kept aside and added a run at a time.
+    header, last_meta, contigs = VcfHeader(filename, text.split("=", 1)[1].strip(), 0, []), number, []
     for number, raw in lines:
+        if raw.startswith(_CONTIG_START):
+            contigs.append(raw)
+            last_meta = number
+            continue
+        if contigs:
+            _add_contigs(header, contigs)
+            contigs = []
         if raw.startswith(b"##"):
-            if not _add_simple_contig(header, raw):
-                _add_meta(header, raw.decode("utf-8", errors="replace"))
+            _add_meta(header, raw.decode("utf-8", errors="replace"))
             last_meta = number
         elif raw.startswith(b"#"):
             header.header_line, header.columns = number, _columns(filename, number, decode(filename, number, raw))
@@ -129,6 +138,19 @@ def header_from_head(filename: str, head: list[str]) -> VcfHeader:
             break
         _add_meta(header, line)
     return header
+
+
+def _add_contigs(header: VcfHeader, lines: list[bytes]) -> None:
+    """A run of ##contig lines: in one pass of a regular expression over them all when every one is of the usual
+    form, as in a whole genome's header, where adding them one by one costs more than reading the header."""
+    found = _SIMPLE_CONTIG_LINES.findall(b"\n".join(lines).decode("utf-8", errors="replace"))
+    if len(found) == len(lines):
+        header.contigs.update((name, int(length)) for _, name, length in found)
+        header.meta += [("contig", value) for value, _, _ in found]
+        return
+    for raw in lines:
+        if not _add_simple_contig(header, raw):
+            _add_meta(header, raw.decode("utf-8", errors="replace"))
 
 
 def _add_simple_contig(header: VcfHeader, raw: bytes) -> bool:

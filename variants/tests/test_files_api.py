@@ -5,7 +5,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from crbn_portal.models import AuditEvent
-from patients.tests.factories import PatientFactory, SampleFactory
 from variants import services
 from variants.models import FileKind, ParseRun, SpliceJunction, VariantFile
 
@@ -22,11 +21,6 @@ def file_url(variant_file_uuid) -> str:
 
 def part(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
-
-
-@pytest.fixture
-def sample(world):
-    return SampleFactory(patient=PatientFactory(institution=world.inst_a), genome_build="GRCh38")
 
 
 @pytest.fixture

@@ -9,24 +9,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from crbn_portal.models import AuditEvent
-from patients.tests.factories import PatientFactory, SampleFactory
 from variants import services
 from variants.models import ParseRun, VariantFile
 
 from .test_files_api import files_url
 from .test_sample_page import confirm_data, confirm_url, upload_url
 from .test_vcf import bgzip_with_index, crbn_cohort_vcf, mutect2_record
-
-
-@pytest.fixture
-def sample(world):
-    return SampleFactory(patient=PatientFactory(institution=world.inst_a), genome_build="GRCh38")
-
-
-@pytest.fixture
-def lab(client, world):
-    client.force_login(world.users["lab_scientist_a"])
-    return client
 
 
 @pytest.fixture
@@ -89,7 +77,7 @@ def test_an_index_uploaded_with_its_vcf_is_kept_beside_it_and_read_by_the_parse(
     assert any("read through the index" in warning for warning in run.warnings)
     # A region query gives no line numbers: the page says where the rows came from instead of "line 0".
     page = lab.get(reverse("variants:sample", args=[sample.uuid])).content.decode()
-    assert page.count("cohort.vcf.gz, read through its index") == 3 and "line 0" not in page
+    assert page.count("cohort.vcf.gz, read by region (no line number)") == 3 and "line 0" not in page
 
 
 def test_an_index_of_another_version_is_kept_but_ignored_with_a_warning(
@@ -104,7 +92,7 @@ def test_an_index_of_another_version_is_kept_but_ignored_with_a_warning(
 
     run = parse_confirmed(lab, sample, django_capture_on_commit_callbacks)
     assert (run.status, run.records_read, run.records_kept) == (ParseRun.Status.SUCCEEDED, 8, 3)
-    assert any("does not match the file" in warning and "scanned" in warning for warning in run.warnings)
+    assert any("does not match the file" in warning and "read without it" in warning for warning in run.warnings)
 
 
 def test_an_index_uploaded_after_its_file_joins_it_and_one_without_a_file_is_refused(lab, sample, vcf_files):

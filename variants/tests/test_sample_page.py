@@ -75,12 +75,6 @@ def sample(world):
 
 
 @pytest.fixture
-def lab(client, world):
-    client.force_login(world.users["lab_scientist_a"])
-    return client
-
-
-@pytest.fixture
 def eager(settings):
     """Confirming queues the Celery task on commit; run it in-process (the real worker is tested elsewhere).
     The captured on-commit callbacks run when the capture block ends, so the page is read after it."""

@@ -14,6 +14,7 @@ from variants.crbn import CRBN_EXONS, CRBN_GENE, GRCH37, GRCH38, Interval
 from variants.parsers import vcf
 from variants.parsers.facts import ParseError, ParseOptions, ParseResult
 from variants.parsers.reader import Limits, LineSource
+from variants.parsers.vcf_header import read_header
 
 COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
 CHR3_GRCH38 = "##contig=<ID=chr3,length=198295559>"
@@ -380,6 +381,33 @@ def test_contig_length_wins_over_a_disagreeing_reference_name_with_a_warning(tmp
     assert any("hg19.fa" in warning and "GRCh38" in warning for warning in result.warnings)
 
 
+def test_contig_lines_of_every_form_are_read_in_order_among_the_other_header_lines(tmp_path: Path) -> None:
+    """A run of usual ##contig lines is read at once; one with more keys in it is read as any other line."""
+    meta = [
+        "##contig=<ID=chr1,length=248956422>",
+        CHR3_GRCH38,
+        '##contig=<ID=chr7,length=159345973,assembly="GRCh38, primary">',
+        "##contig=<ID=chrX,length=156040895>",
+        *MUTECT2_META[:2],
+        "##contig=<ID=chrUn_KI270302v1,length=2274>",
+    ]
+    source = LineSource(write_vcf(tmp_path, meta, ["GERMLINE_PB", "RELAPSE_BM"], []))
+    with source.open() as stream:
+        header = read_header(source.name, stream.lines())
+    lengths = [248_956_422, 198_295_559, 159_345_973, 156_040_895, 2_274]
+    assert header.contigs == dict(zip(["chr1", "chr3", "chr7", "chrX", "chrUn_KI270302v1"], lengths, strict=True))
+    assert [key for key, _ in header.meta] == ["contig"] * 4 + ["source", "tumor_sample", "contig"]
+    assert header.meta[2] == ("contig", '<ID=chr7,length=159345973,assembly="GRCh38, primary">')
+
+
+def test_an_allelic_depth_with_an_empty_count_gives_no_read_counts(tmp_path: Path) -> None:
+    record = f"chr3\t{EXON10_GRCH38}\t.\tA\tG\t.\tPASS\t.\tGT:AD:DP\t0/0:60,:61\t0/1:90,:120"
+    [variant] = parse(
+        write_vcf(tmp_path, [*MUTECT2_META, CHR3_GRCH38], ["GERMLINE_PB", "RELAPSE_BM"], [record])
+    ).small_variants
+    assert (variant.vaf, variant.alt_count, variant.depth, variant.normal_alt_count) == (None, None, 120, None)
+
+
 def test_a_chr3_of_another_assembly_is_refused_even_with_a_build_chosen(tmp_path: Path) -> None:
     meta = ["##contig=<ID=chr3,length=201105948>", "##reference=chm13v2.0.fa"]
     with pytest.raises(ParseError, match="length is neither GRCh37's nor GRCh38's") as error:
@@ -602,7 +630,7 @@ def test_an_index_of_another_version_of_the_file_is_ignored_with_a_warning(tmp_p
     result = parse(bgzip_with_index(grown.parent, grown), index=stale)
     assert (result.records_read, len(result.small_variants)) == (8, 3)
     [warning] = [warning for warning in result.warnings if "stale.tbi" in warning]
-    assert "does not match the file" in warning and "last record" in warning and "scanned" in warning
+    assert "does not match the file" in warning and "last record" in warning and "read without it" in warning
 
 
 def test_an_index_naming_contigs_the_header_lacks_is_ignored(tmp_path: Path) -> None:
