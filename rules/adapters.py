@@ -120,11 +120,16 @@ def _consequence(variant: SmallVariant) -> str:
 
 def _unannotated_warnings(variants: Iterable[SmallVariant]) -> list[str]:
     return [
-        f"CRBN variant {item.chrom}:{item.pos} {item.ref}>{item.alt} lies in exon {item.exon} but the file carries no "
+        f"CRBN variant {item.chrom}:{item.pos} {item.ref}>{item.alt} lies {_place(item)} but the file carries no "
         "annotation: treated as protein-altering of unknown significance; annotate the file (e.g. VEP) and re-run"
         for item in variants
         if item.needs_annotation and not item.consequence
     ]
+
+
+def _place(variant: SmallVariant) -> str:
+    """Parsers flag an unannotated CRBN variant in an exon, or else at a canonical splice site."""
+    return f"in exon {variant.exon}" if variant.exon is not None else "at a canonical splice site"
 
 
 # ---- copy number ----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ protein. Coordinates are 1-based and inclusive throughout.
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 GRCH37, GRCH38 = "GRCh37", "GRCh38"
 BUILDS = (GRCH37, GRCH38)
@@ -44,6 +45,7 @@ class Interval:
         return self.overlaps(chrom, position, position)
 
 
+SPLICE_SITE_BASES = 2  # a canonical splice site: the intron's first two or last two bases
 # CRBN exons 1-11 of the canonical transcript, in transcript order (the gene is on the minus strand).
 CRBN_EXONS = {
     GRCH38: (
@@ -168,6 +170,19 @@ def crbn_exon_at(build: str, position: int) -> int | None:
     for number, (start, end) in enumerate(CRBN_EXONS[build], start=1):
         if start <= position <= end:
             return number
+    return None
+
+
+def crbn_splice_site_at(build: str, position: int) -> str | None:
+    """The canonical splice site (an intron's first or last two bases, GT...AG) holding this chr3 position, as
+    "donor site of intron N" (intron N follows exon N in the transcript), else None. CRBN is on the minus strand:
+    an intron's donor lies just below the lower end of the exon before it, its acceptor just above the upper end
+    of the exon after it."""
+    for number, ((before_start, _), (_, after_end)) in enumerate(pairwise(CRBN_EXONS[build]), start=1):
+        if before_start - SPLICE_SITE_BASES <= position < before_start:
+            return f"donor site of intron {number}"
+        if after_end < position <= after_end + SPLICE_SITE_BASES:
+            return f"acceptor site of intron {number}"
     return None
 
 

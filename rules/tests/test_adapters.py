@@ -121,6 +121,14 @@ def test_an_unannotated_exonic_crbn_variant_is_never_passed_as_harmless(kb: Know
     assert assess(AssessmentInput(sample), kb).drug("lenalidomide").call.value == "uncertain"
 
 
+def test_an_unannotated_splice_site_variant_is_protein_altering_and_named_so() -> None:
+    bare = replace(C391R, transcript="", hgvs_c="", hgvs_p="", consequence="", protein_position=None, exon=None)
+    splice_site = replace(bare, needs_annotation=True)
+    assert small_variant_fact(splice_site).consequence == UNANNOTATED_CONSEQUENCE
+    [warning] = warnings(result("small_variants", small_variants=[splice_site]))
+    assert "lies at a canonical splice site but the file carries no annotation" in warning
+
+
 def test_the_same_variant_from_two_callers_is_kept_once_with_a_warning() -> None:
     first, second = result("small_variants", small_variants=[C391R]), result("small_variants", small_variants=[C391R])
     assert len(facts(first, second).variants) == 1

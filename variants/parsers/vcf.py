@@ -559,6 +559,7 @@ class _Context:
         exon = annotation.exon or _crbn_exon(records.build, gene, self.pos, ref)
         if annotation.warning:
             records.warnings.append(f"{self._where()}: {annotation.warning}")
+        needs_annotation = gene == "CRBN" and annotation.empty and self._protein_relevant(exon, ref)
         return SmallVariant(
             gene=gene,
             chrom=self.region.chrom,
@@ -577,10 +578,24 @@ class _Context:
             consequence=annotation.consequence,
             exon=exon,
             protein_position=annotation.protein_position,
-            needs_annotation=gene == "CRBN" and annotation.empty and exon is not None,
+            needs_annotation=needs_annotation,
             normal_alt_count=self._normal_alt_count(ref, alts, index),
             germline_flag=_germline(filters, info, records.header.info, self.normal is not None),
         )
+
+    def _protein_relevant(self, exon: int | None, ref: str) -> bool:
+        """Whether an unannotated CRBN variant may change the protein: it touches an exon, or a canonical splice
+        site, which a splice variant of class A (CRBN.md section 4) hits and no exon number shows; that one is
+        named in a warning."""
+        if exon is not None:
+            return True
+        site = _crbn_splice_site(self.records.build, self.pos, ref)
+        if site is not None:
+            self.records.warnings.append(
+                f"{self._where()}: CRBN variant at the canonical {site}, without annotation: its effect on splicing "
+                "is not known; annotate the file (e.g. VEP) and parse it again"
+            )
+        return site is not None
 
     def _reads(self, info: dict[str, str], ref: str, alts: list[str], index: int) -> Reads:
         records = self.records
@@ -762,6 +777,13 @@ def _crbn_exon(build: str, gene: str, pos: int, ref: str) -> int | None:
         return None
     exons = (crbn.crbn_exon_at(build, position) for position in range(pos, pos + max(len(ref), 1)))
     return next((exon for exon in exons if exon is not None), None)
+
+
+def _crbn_splice_site(build: str, pos: int, ref: str) -> str | None:
+    if not build:
+        return None
+    sites = (crbn.crbn_splice_site_at(build, position) for position in range(pos, pos + max(len(ref), 1)))
+    return next((site for site in sites if site is not None), None)
 
 
 def _tier1(text: str) -> int | None:

@@ -476,6 +476,22 @@ def test_freebayes_generated_multi_allelic_crbn_record_splits_number_a_fields(tm
     assert (g.exon, g.needs_annotation) == (10, True)
 
 
+@pytest.mark.parametrize(
+    ("offset", "site"),
+    [(-1, "donor site of intron 9"), (-2, "donor site of intron 9"), (-3, None)],
+    ids=["first intron base", "second intron base", "third intron base"],
+)
+def test_an_unannotated_crbn_variant_at_a_canonical_splice_site_needs_annotation(tmp_path: Path, offset, site) -> None:
+    """Exon 9's lower end is followed, on the minus strand, by intron 9's first bases (its GT donor)."""
+    position = CRBN_EXONS[GRCH38][8][0] + offset
+    record = f"chr3\t{position}\t.\tC\tT\t50\tPASS\tDP=100\tGT:AD\t0/1:70,30"
+    result = parse(write_vcf(tmp_path, [CHR3_GRCH38], ["RELAPSE"], [record]))
+    [variant] = result.small_variants
+    assert (variant.exon, variant.needs_annotation) == (None, site is not None)
+    flagged = f"line 4: CRBN variant at the canonical {site}, without annotation: its effect on splicing is not known"
+    assert [warning.split(";")[0] for warning in result.warnings] == ([flagged] if site else [])
+
+
 def test_deepvariant_generated_crbn_call_keeps_refcall_filter_and_skips_reference_sites(tmp_path: Path) -> None:
     meta = ["##DeepVariant_version=1.6.0", CHR3_GRCH38, '##FORMAT=<ID=VAF,Number=A,Type=Float,Description="VAF">']
     records = [
