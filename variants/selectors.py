@@ -168,6 +168,7 @@ def file_status_context(*, sample: Sample, user: Any) -> dict[str, Any]:
     polling = runs_unfinished(files)
     return {
         "sample": sample,
+        "can_upload": can_upload(user=user, sample=sample),
         "files": [f for f in files if f.confirmed],
         "polling": polling,
         "status_summary": status_summary(files),

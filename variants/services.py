@@ -174,6 +174,22 @@ def variant_file_confirm(
     return run
 
 
+def variant_file_parse_again(*, variant_file: VariantFile, by: Any) -> ParseRun:
+    """A new parse run for a confirmed file whose latest run failed: after a worker was lost and the sweeper gave
+    up, a limit was raised, or an index was uploaded since. The failed run stays, with its error. Two clicks at
+    once queue one run: the file's row is locked while its latest run is read."""
+    with transaction.atomic():
+        locked = VariantFile.objects.select_for_update().get(pk=variant_file.pk)
+        latest = locked.parse_runs.order_by("-created_at", "-id").first()
+        if not locked.confirmed or latest is None or latest.status != ParseRun.Status.FAILED:
+            raise ValidationError(
+                f"{variant_file.original_name}: only a file whose last parse failed can be parsed again."
+            )
+        run = ParseRun.objects.create(file=locked, bytes_total=locked.size, created_by=by)
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
 def parse_run_execute(*, run_id: int, task_id: str, on_progress: Callable[[], None] | None = None) -> None:
     """Claim the run and parse its file. A redelivered task (same task id) may take over its own run; any
     other claim on a running or finished run is a no-op. ``on_progress`` is called after each progress write."""

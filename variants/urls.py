@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:uuid>/files/confirm/", views.file_confirm, name="file_confirm"),
     path("<uuid:uuid>/files/status/", views.file_status, name="file_status"),
     path("<uuid:uuid>/files/<uuid:file_uuid>/download/", views.file_download, name="file_download"),
+    path("<uuid:uuid>/files/<uuid:file_uuid>/parse-again/", views.file_parse_again, name="file_parse_again"),
 ]

@@ -65,6 +65,23 @@ def file_confirm(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return redirect(_page_url(sample, "files-heading"))
 
 
+@login_required
+@require_POST
+def file_parse_again(request: HttpRequest, uuid: UUID, file_uuid: UUID) -> HttpResponse:
+    sample = selectors.sample_get_for_upload(user=request.user, uuid=uuid)
+    variant_file = selectors.variant_file_get(user=request.user, uuid=file_uuid, sample=sample)
+    try:
+        run = services.variant_file_parse_again(variant_file=variant_file, by=request.user)
+    except ValidationError as error:
+        detail = {"parse_again": "refused"}
+        messages.error(request, named_message(variant_file.original_name, error))
+    else:
+        detail = {"parse_again": "queued", "parse_run": str(run.uuid)}
+        messages.success(request, f"{variant_file.original_name}: queued for parsing again.")
+    audit_record(request=request, action=AuditEvent.Action.CONFIRM, obj=variant_file, detail=detail)
+    return redirect(_page_url(sample, "files-heading"))
+
+
 @htmx_login_required
 @require_GET
 def file_status(request: HttpRequest, uuid: UUID) -> HttpResponse:
