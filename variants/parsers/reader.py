@@ -18,12 +18,12 @@ import gzip
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from isal import igzip, isal_zlib
 
@@ -41,7 +41,9 @@ BGZF_MAGIC = b"\x1f\x8b\x08\x04"  # gzip, deflate, FLG.FEXTRA
 BGZF_EXTRA = b"\x06\x00BC\x02\x00"  # XLEN 6: one subfield, BC, of 2 bytes (the block size - 1)
 BGZF_MAX_BLOCK = 65_536
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")  # the empty last block
-CORRUPT = (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile)
+# isal's type hints leave igzip.decompress untyped and call isal_zlib.error an instance: typed here as documented.
+_igzip_decompress: Callable[[memoryview], bytes] = igzip.decompress
+CORRUPT = (EOFError, zlib.error, cast("type[Exception]", isal_zlib.error), gzip.BadGzipFile)
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class LineStream:
 
     # Blocks of whole lines -------------------------------------------------------------------------------------
 
-    def _read_blocks(self) -> Iterator[tuple[bytes, tuple[object, int] | None]]:
+    def _read_blocks(self) -> Generator[tuple[bytes, tuple[object, int] | None], None, None]:
         carry, inflated = b"", 0  # carry: the unfinished last line of the data so far
         while True:
             chunk, offset, sieved = self._next_chunk()
@@ -290,7 +292,7 @@ def long_line(block: bytes, carry: bytes, limit: int) -> int | None:
 Chunk = tuple[bytes, int, object]  # inflated data, compressed bytes consumed, the sieve's answer (None: no sieve)
 
 
-def _inflate(raw: BinaryIO, compressed: bool, sieve: Callable[[], Sieve | None]) -> Iterator[Chunk]:
+def _inflate(raw: BinaryIO, compressed: bool, sieve: Callable[[], Sieve | None]) -> Generator[Chunk, None, None]:
     """Inflated chunks of about CHUNK_BYTES. Only bgzip is sieved: other files have no threads to sieve in."""
     if not compressed:
         for size in _chunk_sizes():
@@ -438,7 +440,7 @@ def _inflate_blocks(data: bytes, blocks: list[tuple[int, int, int]]) -> bytes:
     time can wait for a thread the system has paused), at about twice zlib's speed, checking each member's CRC
     and length as gzip does."""
     start, end = blocks[0][0], blocks[-1][0] + blocks[-1][1]
-    inflated = igzip.decompress(memoryview(data)[start:end])
+    inflated = _igzip_decompress(memoryview(data)[start:end])
     if len(inflated) != sum(size for _, _, size in blocks):
         raise zlib.error("a bgzip block does not inflate to its size")
     return inflated

@@ -198,7 +198,7 @@ def index_problem(tabix: pysam.TabixFile, path: Path, header: VcfHeader) -> str 
         return "could not be checked: the file's last record could not be read"
     chrom, pos = fields[0].decode("utf-8", errors="replace"), int(fields[1])
     found = list(tabix.fetch(chrom, pos - 1, pos)) if chrom in tabix.contigs else []
-    if last.decode("utf-8", errors="replace") not in found:
+    if last is None or last.decode("utf-8", errors="replace") not in found:
         return "does not match the file: it does not find the file's last record (an index of another file or version)"
     return None
 
@@ -421,7 +421,8 @@ class _Scan:
 
     def __init__(self, records: _Records) -> None:
         self.records, self.stop = records, _StopRule(records.header, records.regions)
-        self.prefix, self.spans, self.count = b"\x00", None, 0  # prefix: the CHROM field and its tab
+        self.prefix, self.count = b"\x00", 0  # prefix: the CHROM field and its tab
+        self.spans: list[Region] | None = None
         self.numbered = True  # False once blocks were skipped unread: the lines' numbers are then not known (0)
         self.runs: list[tuple[Callable[[bytes, int], re.Match[bytes] | None], int]] = []
         self.patterns: dict[bytes, list[tuple[Callable[[bytes, int], re.Match[bytes] | None], int]]] = {}

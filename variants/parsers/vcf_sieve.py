@@ -125,7 +125,7 @@ def _near(data: npt.NDArray[np.uint8], at: npt.NDArray[np.intp], windows: Window
     after = data[np.minimum(at + length, len(data) - 1)]
     odd = (length == 0) | (length == POS_BYTES) | (digits[:, 0] == 0) | ((after != TAB) & (after != LF))
     value = (digits * PLACES[length]).sum(axis=1)
-    near = odd
+    near: npt.NDArray[np.bool_] = odd
     for low, high in windows:
         near |= (value >= low) & (value <= high)
     return near
@@ -133,4 +133,5 @@ def _near(data: npt.NDArray[np.uint8], at: npt.NDArray[np.intp], windows: Window
 
 def _gather(data: npt.NDArray[np.uint8], at: npt.NDArray[np.intp], width: int) -> npt.NDArray[np.uint8]:
     """The ``width`` bytes from each offset (the last byte repeated past the end: a line there has ended)."""
-    return data[np.minimum(at[:, None] + np.arange(width), len(data) - 1)]
+    gathered: npt.NDArray[np.uint8] = data[np.minimum(at[:, None] + np.arange(width), len(data) - 1)]
+    return gathered
