@@ -151,7 +151,7 @@ class SampleFilesApi(APIView):
         pairs, indexes = services.uploads_paired(payload.validated_data["file"])
         for upload, index in pairs + [(index, None) for index in indexes]:
             try:
-                variant_file, confirmed_now = _upload_and_confirm(request, sample, upload, index, **options)
+                variant_file, confirmed_now = _upload_and_confirm(request, sample, upload, index, errors, **options)
             except ValidationError as error:
                 errors.append(named_message(upload.name, error))
                 continue
@@ -174,11 +174,19 @@ class FileApi(APIView):
 
 
 def _upload_and_confirm(
-    request: Request, sample: Sample, upload: UploadedFile, index: UploadedFile | None, *, kind: str, tumour_sample: str
+    request: Request,
+    sample: Sample,
+    upload: UploadedFile,
+    index: UploadedFile | None,
+    errors: list[str],
+    *,
+    kind: str,
+    tumour_sample: str,
 ) -> tuple[VariantFile, bool]:
     """Store one file, with the .tbi/.csi uploaded beside it, and queue its parse. Returns (file, whether this call
     queued a parse): a re-upload of a file still pending (e.g. from the page) is confirmed now; one already
-    confirmed is left as it is. An index uploaded without its file goes beside the sample's file it names."""
+    confirmed is left as it is. An index uploaded without its file goes beside the sample's file it names. A
+    refused index joins ``errors`` and its file is parsed without it, as the index is optional."""
     if services.indexed_name(upload.name or ""):
         return _attach_index(request, sample, upload, None), False
     variant_file, created = services.variant_file_upload(
@@ -186,7 +194,10 @@ def _upload_and_confirm(
     )
     audit_record(request=request, action=AuditEvent.Action.UPLOAD, obj=variant_file, detail={"created": created})
     if index is not None:  # before the parse is queued, so that the parse finds it
-        _attach_index(request, sample, index, variant_file)
+        try:
+            _attach_index(request, sample, index, variant_file)
+        except ValidationError as error:
+            errors.append(named_message(index.name or "index", error))
     if variant_file.confirmed:
         return variant_file, False
     run = services.variant_file_confirm(

@@ -129,6 +129,23 @@ def test_the_api_keeps_the_index_before_it_queues_the_parse(
     assert (run.status, run.records_read, run.records_kept) == (ParseRun.Status.SUCCEEDED, 3, 3)
 
 
+def test_the_api_parses_a_file_whose_index_it_refuses_and_says_why(
+    world, sample, tmp_path, eager, django_capture_on_commit_callbacks
+):
+    api = APIClient()
+    api.force_authenticate(world.users["lab_scientist_a"])
+    plain = crbn_cohort_vcf(tmp_path).read_bytes()
+    parts = [upload("cohort.vcf", plain), upload("cohort.vcf.tbi", b"TBI\x01")]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(files_url(sample), {"file": parts}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["cohort.vcf.tbi: cohort.vcf is not bgzip-compressed, so no index can read it."]
+    [listed] = response.json()["files"]
+    assert listed["original_name"] == "cohort.vcf"
+    run = ParseRun.objects.get()
+    assert (run.status, run.records_kept) == (ParseRun.Status.SUCCEEDED, 3)
+
+
 def test_the_api_refuses_an_index_without_its_file_by_name(world, sample):
     api = APIClient()
     api.force_authenticate(world.users["lab_scientist_a"])
