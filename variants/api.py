@@ -36,7 +36,7 @@ from .models import (
     StructuralVariant,
     VariantFile,
 )
-from .views import file_download
+from .views import file_download, parse_again_detail
 
 
 class ParseRunOut(serializers.ModelSerializer):
@@ -219,6 +219,32 @@ def _attach_index(request: Request, sample: Sample, index: UploadedFile, paired:
 
 def _files_out(request: Request, files: list[VariantFile]) -> Any:
     return VariantFileOut(files, many=True, context={"request": request}).data
+
+
+class FileParseAgainApi(APIView):
+    """POST: parse again a file whose latest parse failed (a lost worker, a limit raised or an index uploaded
+    since); the failed run stays on record. 201 with the file and its new run; 400 with ``errors`` when its
+    latest parse did not fail; 403 for a role that may not upload."""
+
+    @extend_schema(
+        request=None,
+        responses={201: VariantFileOut, 400: OpenApiResponse(description="``errors``: the latest parse did not fail.")},
+    )
+    def post(self, request: Request, uuid: UUID) -> Response:
+        variant_file = selectors.variant_file_get(user=request.user, uuid=uuid)
+        selectors.sample_get_for_upload(user=request.user, uuid=variant_file.sample.uuid)
+        run, errors = None, []
+        try:
+            run = services.variant_file_parse_again(variant_file=variant_file, by=request.user)
+        except ValidationError as error:
+            errors = error.messages
+        audit_record(
+            request=request, action=AuditEvent.Action.CONFIRM, obj=variant_file, detail=parse_again_detail(run)
+        )
+        if run is None:
+            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        current = selectors.with_current_runs(user=request.user, files=[variant_file])
+        return Response(_files_out(request, current)[0], status=status.HTTP_201_CREATED)
 
 
 class FileErrorsApi(APIView):

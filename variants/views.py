@@ -20,7 +20,7 @@ from patients.models import Sample
 
 from . import selectors, services
 from .forms import UploadForm, confirm_forms, named_message
-from .models import VariantFile
+from .models import ParseRun, VariantFile
 
 
 @login_required
@@ -70,16 +70,20 @@ def file_confirm(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def file_parse_again(request: HttpRequest, uuid: UUID, file_uuid: UUID) -> HttpResponse:
     sample = selectors.sample_get_for_upload(user=request.user, uuid=uuid)
     variant_file = selectors.variant_file_get(user=request.user, uuid=file_uuid, sample=sample)
+    run = None
     try:
         run = services.variant_file_parse_again(variant_file=variant_file, by=request.user)
     except ValidationError as error:
-        detail = {"parse_again": "refused"}
         messages.error(request, named_message(variant_file.original_name, error))
     else:
-        detail = {"parse_again": "queued", "parse_run": str(run.uuid)}
         messages.success(request, f"{variant_file.original_name}: queued for parsing again.")
-    audit_record(request=request, action=AuditEvent.Action.CONFIRM, obj=variant_file, detail=detail)
+    audit_record(request=request, action=AuditEvent.Action.CONFIRM, obj=variant_file, detail=parse_again_detail(run))
     return redirect(_page_url(sample, "files-heading"))
+
+
+def parse_again_detail(run: ParseRun | None) -> dict[str, str]:
+    """The audit event's detail for a request to parse a file again (page and API): refused, or the new run."""
+    return {"parse_again": "refused"} if run is None else {"parse_again": "queued", "parse_run": str(run.uuid)}
 
 
 @htmx_login_required

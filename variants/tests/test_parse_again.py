@@ -4,6 +4,7 @@ more from the sample page by the institution's lab; the failed run and its error
 import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
+from rest_framework.test import APIClient
 
 from crbn_portal.models import AuditEvent
 from variants.models import ParseRun, SpliceJunction, VariantFile
@@ -67,4 +68,35 @@ def test_only_the_institutions_lab_may_parse_again(client, world, failed_file):
 
 def test_parse_again_takes_a_post(lab, failed_file):
     assert lab.get(parse_again_url(failed_file)).status_code == 405
+    assert failed_file.parse_runs.count() == 1
+
+
+# ---- through the API -------------------------------------------------------------------------------------------
+
+
+def api_url(variant_file: VariantFile) -> str:
+    return reverse("variants-api:file-parse-again", args=[variant_file.uuid])
+
+
+def test_a_lab_system_parses_a_failed_file_again(world, failed_file, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    api = APIClient()
+    api.force_authenticate(world.users["lab_scientist_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(api_url(failed_file))
+    assert response.status_code == 201
+    assert response.json()["uuid"] == str(failed_file.uuid)
+    assert failed_file.parse_runs.filter(status=ParseRun.Status.SUCCEEDED).count() == 1
+
+    again = api.post(api_url(failed_file))
+    assert again.status_code == 400
+    assert again.json()["errors"] == ["relapse.SJ.out.tab: only a file whose last parse failed can be parsed again."]
+
+
+def test_the_api_refuses_parse_again_to_a_clinician_and_hides_the_file_from_another_institution(world, failed_file):
+    api = APIClient()
+    api.force_authenticate(world.users["clinician_a"])
+    assert api.post(api_url(failed_file)).status_code == 403
+    api.force_authenticate(world.users["clinician_b"])
+    assert api.post(api_url(failed_file)).status_code == 404
     assert failed_file.parse_runs.count() == 1
