@@ -4,13 +4,12 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from conftest import service_required
+from crbn_portal.tests.live_services import celery_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND_AND_WAIT = (
@@ -19,21 +18,9 @@ SEND_AND_WAIT = (
 )
 
 
-@contextmanager
-def worker(environment: dict[str, str], queues: str) -> Iterator[subprocess.Popen]:
-    command = [sys.executable, "-m", "celery", "-A", "crbn_portal", "worker", "-Q", queues, "--pool", "solo"]
-    name = f"--hostname=test-{uuid.uuid4().hex[:8]}@%h"
-    process = subprocess.Popen([*command, name], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def round_trip(environment: dict[str, str], queue: str, token: str) -> str:
     """Send the health task from a separate process (its own settings) and return what came back."""
-    with worker(environment, queues="default,render"):
+    with celery_worker(environment, queues="default,render"):
         command = [sys.executable, "-c", SEND_AND_WAIT, token, queue]
         result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=90)
     assert result.returncode == 0, result.stderr
