@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.base import InvalidCacheBackendError
 from django.db import transaction
 from redis.exceptions import RedisError
 
@@ -47,11 +46,9 @@ WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TAB
 
 
 def _shared() -> Any | None:
-    """The cache holding the generation, shared by every process; None when the deployment has none."""
-    try:
-        return caches["page_generation"]
-    except InvalidCacheBackendError:
-        return None
+    """The cache holding the generation, shared by every process; None when the deployment has none (looked up
+    in the settings: every write statement asks, and a missing cache alias costs an exception)."""
+    return caches["page_generation"] if "page_generation" in settings.CACHES else None
 
 
 def _parts() -> Any:
