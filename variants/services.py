@@ -1,10 +1,11 @@
 """Writes for uploads and ingest. Views, the API and the ingest command all come through here."""
 
+import functools
 import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -340,13 +341,19 @@ def _replace_rows(variant_file: VariantFile, result: ParseResult) -> None:
 
 
 def _row(model: type[models.Model], variant_file: VariantFile, fact: Any) -> models.Model:
-    values = asdict(fact)
+    # A shallow copy of the fact's fields (asdict would deep-copy every value), the model's columns looked up once.
+    values = {field.name: getattr(fact, field.name) for field in dataclass_fields(fact)}
     if "gene1" in values:  # a fusion's first partner is its gene
         values["gene"] = values.pop("gene1")
-    fields = {field.name for field in model._meta.concrete_fields}
+    columns = _columns(model)
     return model(
-        sample=variant_file.sample, source_file=variant_file, **{k: v for k, v in values.items() if k in fields}
+        sample=variant_file.sample, source_file=variant_file, **{k: v for k, v in values.items() if k in columns}
     )
+
+
+@functools.cache
+def _columns(model: type[models.Model]) -> frozenset[str]:
+    return frozenset(field.name for field in model._meta.concrete_fields)
 
 
 def _fail(run: ParseRun, message: str, line: int | None) -> None:
