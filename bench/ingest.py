@@ -5,6 +5,11 @@
 Generates Mutect2-like bgzipped VCFs (tumour and normal columns, a full GRCh38 ##contig header, records sorted by
 contig order, about 40 of them in CRBN), indexes a copy with tabix, and measures each case in its own child
 process so that peak memory (ru_maxrss) belongs to that case alone. Not a test: the suite never runs it.
+
+The targets are stated on the parse (the ingest's parser, what a worker runs on the file). With --service (and
+PostgreSQL at 127.0.0.1), the whole parse task of the ingest service is timed as well, in a scratch database:
+the run claimed, the file parsed, its rows written in one transaction, the run finished; the file's upload (a
+copy and a sha256 of its bytes, before any parse) is not counted. Those rows are shown beside the targets.
 """
 
 import argparse
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project's pure parsers, without Django
 
 import pysam  # noqa: E402
+from report import Scratch, close_scratch, manage, open_scratch  # noqa: E402  (bench/report.py's scratch helpers)
 
 from variants import crbn  # noqa: E402
 
@@ -309,7 +315,10 @@ def child(case: str, path: Path) -> None:
         CASES[case](path)
     started = time.perf_counter()
     detail = CASES[case](path)
-    print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "detail": detail}))
+    seconds = time.perf_counter() - started
+    if isinstance(detail, Timed):  # a case with set-up of its own times only its work
+        detail, seconds = detail.detail, detail.seconds
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "detail": detail}))
 
 
 def peak_mb() -> float:
@@ -371,7 +380,60 @@ def _gzip_read(path: Path) -> str:
     return f"{lines:,} lines"
 
 
-CASES: dict[str, Callable[[Path], str]] = {
+@dataclass(frozen=True)
+class Timed:
+    detail: str
+    seconds: float
+
+
+def _service(path: Path) -> Timed:
+    """The ingest service's parse task on the file, uploaded (with its index, when one is beside it) to a new
+    sample of the scratch database; only ``parse_run_execute`` is timed."""
+    import django
+
+    django.setup()
+    from variants import services
+
+    sample, by = _scratch_sample()
+    name = path.name.replace("-noindex", "")  # stored under its own name, where no index lies beside it
+    variant_file = _uploaded(services.variant_file_upload, sample, by, path, name=name)
+    if Path(f"{path}.tbi").is_file():
+        _uploaded(services.variant_file_index_attach, sample, None, Path(f"{path}.tbi"), variant_file=variant_file)
+    run = services.variant_file_confirm(variant_file=variant_file, by=by, enqueue=False)
+    started = time.perf_counter()
+    services.parse_run_execute(run_id=run.pk, task_id=f"bench-{run.uuid}")
+    seconds = time.perf_counter() - started
+    run.refresh_from_db()
+    for stored in Path(variant_file.stored.path).parent.glob(Path(variant_file.stored.path).name + "*"):
+        stored.unlink()  # the copy and its index: five rounds of a 5M file would otherwise fill gigabytes
+    how = _how_read(run.warnings)
+    return Timed(f"{how}: {run.status}, {run.records_read:,} records read, {run.records_kept} rows written", seconds)
+
+
+def _scratch_sample() -> tuple[object, object]:
+    import uuid
+
+    from patients.tests.factories import SampleFactory, UserFactory
+
+    tag = uuid.uuid4().hex[:10]
+    institution = {"patient__institution__name": f"Bench {tag}", "patient__institution__code": tag}
+    sample = SampleFactory(genome_build="GRCh38", accession=f"B-{tag}", **institution)
+    return sample, UserFactory(username=f"bench-{tag}")
+
+
+def _uploaded(service: Callable[..., object], sample: object, by: object, path: Path, **kwargs: object):
+    from django.core.files import File
+
+    with path.open("rb") as handle:
+        upload = File(handle, name=kwargs.pop("name", path.name))
+        upload.size = path.stat().st_size
+        arguments = {"upload": upload, "sample": sample, **({"by": by} if by is not None else {}), **kwargs}
+        stored = service(**arguments)
+    return stored[0]
+
+
+CASES: dict[str, Callable[[Path], str | Timed]] = {
+    "service": _service,
     "parse": _parse,
     "tabix_region": _tabix_region,
     "variantfile_region": _variantfile_region,
@@ -383,7 +445,7 @@ CASES: dict[str, Callable[[Path], str]] = {
 # One size, the report ------------------------------------------------------------------------------------------
 
 
-def measure(files: Files, repeat: int) -> dict[str, dict]:
+def measure(files: Files, repeat: int, service: bool) -> dict[str, dict]:
     """Every figure for one size: the median of ``repeat`` rounds, each round running every case once, so a
     slow spell on a shared machine weighs on all cases alike and one lucky or unlucky run moves nothing. The
     full scan, ten times longer than the rest together, runs in the first round only."""
@@ -395,6 +457,9 @@ def measure(files: Files, repeat: int) -> dict[str, dict]:
         "pysam VariantFile region query": lambda: run_case("variantfile_region", files.indexed),
         "pysam VariantFile full scan": lambda: run_case("variantfile_scan", files.unindexed),
     }
+    if service:
+        cases["ingest service, indexed"] = lambda: run_case("service", files.indexed)
+        cases["ingest service, unindexed"] = lambda: run_case("service", files.unindexed)
     runs: dict[str, list[dict]] = {name: [] for name in cases}
     for round_ in range(repeat):
         for name, run in cases.items():
@@ -440,12 +505,25 @@ def targets(results: list[tuple[Files, dict[str, dict]]]) -> list[tuple[str, str
         rows.append((f"{label}: indexed parse <= 2x TabixFile region query", f"{indexed:.2f}x", indexed <= 2))
         rows.append((f"{label}:   (indexed parse / VariantFile region query)", f"{by_records:.2f}x", None))
         rows.append((f"{label}: unindexed parse <= 1.0x read cost", f"{unindexed:.2f}x", unindexed <= 1))
+        rows += _service_rows(label, seconds)
     peaks = [max(f["parse, indexed"]["peak_mb"], f["parse, unindexed"]["peak_mb"]) for _, f in results]
     rows.append(("parse peak memory < 150 MB", f"{max(peaks):.1f} MB at most", max(peaks) < 150))
     growth = max(peaks) - min(peaks)
     flat = growth <= max(10.0, 0.1 * min(peaks))
     rows.append(("parse peak memory flat in file size (<= 10 MB or 10%)", f"+{growth:.1f} MB", flat))
     return rows
+
+
+def _service_rows(label: str, seconds: dict[str, float]) -> list[tuple[str, str, bool | None]]:
+    """The whole parse task beside the targets: the same ratios, with the rows written to PostgreSQL."""
+    if "ingest service, indexed" not in seconds:
+        return []
+    indexed = seconds["ingest service, indexed"] / seconds["pysam TabixFile region query"]
+    unindexed = seconds["ingest service, unindexed"] / seconds["read cost"]
+    return [
+        (f"{label}:   (ingest service indexed / TabixFile region query)", f"{indexed:.2f}x", None),
+        (f"{label}:   (ingest service unindexed / read cost)", f"{unindexed:.2f}x", None),
+    ]
 
 
 def environment() -> str:
@@ -464,21 +542,32 @@ def main() -> None:
         return
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="crbn-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    scratch = _service_database(args.database) if args.service else None
     try:
         print(environment())
         results = []
         for records in (int(size) for size in args.sizes.split(",")):
             files = prepare(workdir, records, args.seed)
             before = load_average()
-            results.append((files, measure(files, args.repeat)))
+            results.append((files, measure(files, args.repeat, service=scratch is not None)))
             print_figures(*results[-1], f"before: {before}, after: {load_average()}")
         print("\nTargets")
         for target, measured, met in targets(results):
             verdict = "    " if met is None else "PASS" if met else "MISS"
             print(f"  {verdict}  {target:<58} {measured}")
     finally:
+        if scratch is not None:
+            close_scratch(scratch, keep=False)
         if not args.keep:
             shutil.rmtree(workdir)
+
+
+def _service_database(database: str) -> "Scratch":
+    """A scratch PostgreSQL database, migrated, for the service cases (bench/report.py's helpers); the children
+    inherit its environment."""
+    scratch = open_scratch(database)
+    manage(scratch, "migrate", "--noinput")
+    return scratch
 
 
 def arguments() -> argparse.Namespace:
@@ -487,6 +576,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--keep", metavar="DIR", help="write (or reuse) the files here and leave them")
     parser.add_argument("--seed", type=int, default=38, help="the generator's seed (default 38)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of every case; medians are reported (default 5)")
+    parser.add_argument("--service", action="store_true", help="also time the ingest service's parse task")
+    parser.add_argument("--database", default="crbn_ingest_bench", help="scratch database for --service")
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)  # run in a child process
     parser.add_argument("--file", help=argparse.SUPPRESS)
     return parser.parse_args()
