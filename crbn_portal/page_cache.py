@@ -114,9 +114,12 @@ def cached(name: str, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
 
 
 def written_table(sql: str) -> str | None:
-    """The table a data-changing statement writes to, or None for a read (or a statement we do not parse)."""
+    """The table a data-changing statement writes to, or None for a read (or a statement we do not parse). A
+    TRUNCATE can name several tables, bookkeeping ones first among them: it counts as writing every table, "*"."""
     match = WRITE.match(sql)
-    return match.group(1).rsplit(".", 1)[-1].lower() if match else None
+    if match is None:
+        return None
+    return "*" if match.group(0).lstrip()[:8].upper() == "TRUNCATE" else match.group(1).rsplit(".", 1)[-1].lower()
 
 
 def watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
@@ -132,7 +135,8 @@ def watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool,
 
 
 def _bump_pending(connection: Any) -> bool:
-    """Whether this transaction already bumps on commit: one bump at commit does for all its writes."""
+    """Whether this transaction already bumps on commit: one bump at commit does for all its writes. A hook that a
+    savepoint's rollback drops goes before any later write looks, and takes the writes made beside it along."""
     return any(hook[1] is bump for hook in connection.run_on_commit)
 
 
