@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project's pure parsers, without Django
 
 import pysam  # noqa: E402
-from report import Scratch, close_scratch, manage, open_scratch  # noqa: E402  (bench/report.py's scratch helpers)
 
+from bench.report import Scratch, close_scratch, manage, open_scratch  # noqa: E402
 from variants import crbn  # noqa: E402
 
 # GRCh38 primary assembly, as in Homo_sapiens_assembly38.dict.
