@@ -2,7 +2,8 @@
 
 Exactness comes from the database, not from remembering which code writes what: every connection of every
 process (web, Celery worker, management command) passes its SQL through ``watch_writes``, and any INSERT, UPDATE,
-DELETE or TRUNCATE on a table other than the bookkeeping ones below replaces the shared *generation*, a random
+DELETE or TRUNCATE on a table other than the bookkeeping ones below (and other than a running job's progress
+counter) replaces the shared *generation*, a random
 token kept in Redis. A cached part is stored under the generation read before it was built, so a write makes every
 part built before it unreachable. The generation is replaced when the statement runs (so a transaction reads its
 own writes) and again after the transaction commits (a reader that built from the old snapshot in between stored
@@ -41,6 +42,13 @@ BOOKKEEPING_TABLES = frozenset(
         "axes_accesslog",
         "django_admin_log",
     }
+)
+# Progress counters of running jobs, written every second or so while a file parses or a packet renders: no cached
+# part shows them (the worklist shows a parse's status, which changes in statements of its own). Whole SET clauses,
+# so an update that also changes anything else still counts.
+PROGRESS_UPDATES = re.compile(
+    r'^UPDATE "variants_parserun" SET "records_read" = %s, "bytes_read" = %s WHERE'
+    r'|^UPDATE "reports_packetexport" SET "done" = %s WHERE'
 )
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?([\w.]+)"?', re.IGNORECASE)
 
@@ -126,7 +134,7 @@ def watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool,
     """A database execute wrapper (installed on every connection): see the module docstring."""
     result = execute(sql, params, many, context)
     table = written_table(sql)
-    if table is not None and table not in BOOKKEEPING_TABLES:
+    if table is not None and table not in BOOKKEEPING_TABLES and not PROGRESS_UPDATES.match(sql):
         bump()
         connection = context["connection"]
         if connection.in_atomic_block and not _bump_pending(connection):

@@ -99,6 +99,16 @@ def test_every_way_of_writing_replaces_the_generation(redis_generation, world, w
     assert page_cache.current_generation() != before
 
 
+def test_a_parse_runs_progress_keeps_the_parts_and_its_status_does_not(redis_generation, world):
+    sample = first_relapse_sample(exposed_patient(world.inst_a, "NBH-001"))
+    run = ParseRun.objects.get(file=uploaded_file(sample, run_status=ParseRun.Status.RUNNING))
+    before = page_cache.current_generation()
+    ParseRun.objects.filter(pk=run.pk).update(records_read=1_000, bytes_read=4_096)  # what the ingest writes
+    assert page_cache.current_generation() == before
+    ParseRun.objects.filter(pk=run.pk).update(records_read=2_000, bytes_read=8_192, status=ParseRun.Status.FAILED)
+    assert page_cache.current_generation() != before
+
+
 def test_bookkeeping_writes_keep_the_parts(redis_generation, world, rf):
     request = rf.get("/")
     request.user = world.users["clinician_a"]
