@@ -560,7 +560,7 @@ class _Context:
         exon = annotation.exon or _crbn_exon(records.build, gene, self.pos, ref)
         if annotation.warning:
             records.warnings.append(f"{self._where()}: {annotation.warning}")
-        needs_annotation = gene == "CRBN" and annotation.empty and self._protein_relevant(exon, ref)
+        needs_annotation = gene == "CRBN" and annotation.empty and self._flag_needs_annotation(exon, ref)
         return SmallVariant(
             gene=gene,
             chrom=self.region.chrom,
@@ -584,10 +584,10 @@ class _Context:
             germline_flag=_germline(filters, info, records.header.info, self.normal is not None),
         )
 
-    def _protein_relevant(self, exon: int | None, ref: str) -> bool:
-        """Whether an unannotated CRBN variant may change the protein: it touches an exon, or a canonical splice
-        site, which a splice variant of class A (CRBN.md section 4) hits and no exon number shows; that one is
-        named in a warning."""
+    def _flag_needs_annotation(self, exon: int | None, ref: str) -> bool:
+        """Whether an unannotated CRBN variant is flagged as needing annotation: it touches an exon, or a canonical
+        splice site (class A splice variants, CRBN.md section 4, which no exon number shows). A splice site is also
+        named in the parse's warnings."""
         if exon is not None:
             return True
         site = _crbn_splice_site(self.records.build, self.pos, ref)
