@@ -25,8 +25,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/worklist_forbidden.html", status=403)
     # Shared by users with the same access: the sections are read through the chokepoint and show nothing else
     # about the reader.
-    key = (access_key(request.user), timezone.localdate(), request.GET.urlencode())
-    content, counts = page_cache.cached("worklist", key, lambda: _worklist_content(request))
+    cache_key = (access_key(request.user), timezone.localdate(), request.GET.urlencode())
+    content, counts = page_cache.cached("worklist", cache_key, lambda: _worklist_content(request))
     detail = {"page": "worklist", **{key: value[:100] for key, value in request.GET.items() if value}}
     audit_record(request=request, action=AuditEvent.Action.LIST, detail={**detail, "counts": counts})
     return render(request, "reports/worklist.html", {"content": content, "counts": counts})
