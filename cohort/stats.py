@@ -11,6 +11,7 @@ Z_95 = 1.959963984540054  # two-sided 95%
 # Counts from 1 to 4 could single out a patient; 0 reveals nobody and is shown.
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
+ALL_BUT_SUPPRESSED = "all but <5"  # a count whose complement is 1-4: that much is known, and no more
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,9 @@ class Proportion:
 
     @property
     def suppressed(self) -> bool:
-        """Whether the cell must be hidden from researchers: a count or a denominator that could single out."""
-        return is_small(self.count) or is_small(self.total)
+        """Whether the cell must be hidden from researchers: a count, a denominator or the complement (those
+        without, the denominator minus the count: 5/6 shows the one patient without) that could single out."""
+        return is_small(self.count) or is_small(self.total) or is_small(self.total - self.count)
 
 
 def wilson(count: int, total: int, z: float = Z_95) -> Proportion:

@@ -1,5 +1,6 @@
 import pytest
 
+from cohort.cells import shown
 from cohort.stats import SUPPRESSED, shown_count, wilson
 
 
@@ -36,3 +37,20 @@ def test_a_small_denominator_suppresses_the_cell():
     assert wilson(0, 3).suppressed
     assert not wilson(0, 5).suppressed
     assert wilson(2, 50).suppressed
+
+
+@pytest.mark.parametrize(
+    ("count", "total", "suppressed"),
+    [(5, 6, True), (46, 50, True), (49, 50, True), (45, 50, False), (50, 50, False)],
+)
+def test_a_small_complement_suppresses_the_cell(count, total, suppressed):
+    """5/6 would show the one patient without; all 50 of 50 singles out nobody, as 0 of 50 does not."""
+    assert wilson(count, total).suppressed is suppressed
+
+
+@pytest.mark.parametrize(
+    ("count", "total", "text"),
+    [(5, 6, "all but <5/6"), (2, 50, "<5/50"), (0, 3, "0/<5"), (45, 50, "45/50 (90.0%, 95% CI 78.6%-95.7%)")],
+)
+def test_a_suppressed_cell_shows_only_what_singles_out_nobody(count, total, text):
+    assert shown(wilson(count, total)).text == text
