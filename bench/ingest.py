@@ -23,8 +23,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project's pure parsers, without Django
@@ -396,9 +398,12 @@ def _service(path: Path) -> Timed:
 
     sample, by = _scratch_sample()
     name = path.name.replace("-noindex", "")  # stored under its own name, where no index lies beside it
-    variant_file = _uploaded(services.variant_file_upload, sample, by, path, name=name)
-    if Path(f"{path}.tbi").is_file():
-        _uploaded(services.variant_file_index_attach, sample, None, Path(f"{path}.tbi"), variant_file=variant_file)
+    with _upload(path, name) as upload:
+        variant_file, _ = services.variant_file_upload(sample=sample, upload=upload, by=by)
+    index = Path(f"{path}.tbi")
+    if index.is_file():
+        with _upload(index, index.name) as upload:
+            services.variant_file_index_attach(upload=upload, sample=sample, variant_file=variant_file)
     run = services.variant_file_confirm(variant_file=variant_file, by=by, enqueue=False)
     started = time.perf_counter()
     services.parse_run_execute(run_id=run.pk, task_id=f"bench-{run.uuid}")
@@ -421,15 +426,15 @@ def _scratch_sample() -> tuple[object, object]:
     return sample, UserFactory(username=f"bench-{tag}")
 
 
-def _uploaded(service: Callable[..., object], sample: object, by: object, path: Path, **kwargs: object):
+@contextmanager
+def _upload(path: Path, name: str) -> Iterator[Any]:
+    """The file as an upload (a Django File with its size), as the ingest service takes it."""
     from django.core.files import File
 
     with path.open("rb") as handle:
-        upload = File(handle, name=kwargs.pop("name", path.name))
+        upload = File(handle, name=name)
         upload.size = path.stat().st_size
-        arguments = {"upload": upload, "sample": sample, **({"by": by} if by is not None else {}), **kwargs}
-        stored = service(**arguments)
-    return stored[0]
+        yield upload
 
 
 CASES: dict[str, Callable[[Path], str | Timed]] = {
